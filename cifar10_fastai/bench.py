@@ -65,7 +65,7 @@ def baseline(trn, model, bs:int, steps:int, warmup:int, device, stats)->dict:
         import albumentations as A, cv2
         from albumentations.pytorch import ToTensorV2
     except ImportError: raise RunError("the baseline needs albumentations: pip install albumentations (or skip it with --no-baseline)") from None
-    mean,std = [o.tolist() for o in stats]
+    mean,std = stats
     tfm = A.Compose([A.PadIfNeeded(40, 40, border_mode=cv2.BORDER_REFLECT_101), A.RandomCrop(32, 32), A.HorizontalFlip(),
                      A.CoarseDropout(num_holes_range=(1,1), hole_height_range=(8,8), hole_width_range=(8,8), fill=0, p=1.),
                      A.Normalize(mean=mean, std=std, max_pixel_value=255.), ToTensorV2()])
@@ -113,7 +113,6 @@ def bench(
     n = bs*(steps+warmup)
     if n>len(trn): raise ValueError(f"{steps}+{warmup} steps of {bs} need {n} training images; there are {len(trn)}")
     trn,tst = trn.subset(n),tst.subset(min(val_images, len(tst)))
-    stats = channel_stats(trn.x)
     res = dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), machine=_machine(), device=str(dev), precision=prec,
                channels_last=channels_last, compile=compile, bs=bs, steps=steps, warmup=warmup, threads=torch.get_num_threads(),
                versions=dict(python=platform.python_version(), torch=torch.__version__, fastai=fastai.__version__), argv=sys.argv)
@@ -151,12 +150,11 @@ def bench(
     model = cifar_resnet().to(dev)
     if channels_last: model = model.to(memory_format=torch.channels_last)
     if compile: model.compile()
-    m,s = [o.view(1,3,1,1).to(dev) for o in stats]
-    x = (trn.x[:bs].to(dev).float()/255-m)/s
+    x = dls.valid.after_batch(TensorImage(trn.x[:bs]).to(dev)).as_subclass(Tensor)  # to float and normalised, not augmented
     if channels_last: x = x.contiguous(memory_format=torch.channels_last)
     res['pure'] = pure_step(model, x, trn.y[:bs].to(dev), steps, warmup, prec)
     # (e) the baseline
-    if baseline_: res['baseline'] = baseline(trn, cifar_resnet(), bs, steps, warmup, dev, stats)
+    if baseline_: res['baseline'] = baseline(trn, cifar_resnet(), bs, steps, warmup, dev, dls_stats(dls))
     res['real_vs_pure_slowdown'] = res['pure']['images_per_s']/res['real']['images_per_s'] - 1
     if baseline_: res['real_vs_baseline_speedup'] = res['real']['images_per_s']/res['baseline']['images_per_s']
     res['goals'] = GOALS
