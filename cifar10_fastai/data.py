@@ -157,16 +157,18 @@ def load_cifar(
     (xt,yt),(xv,yv) = reader(fn, check_md5=check_md5)
     return ArrayDataset(xt, yt, split_idx=0),ArrayDataset(xv, yv, split_idx=1)
 
-# %% ../nbs/00_data.ipynb #ef9a4f1f
+# %% ../nbs/00_data.ipynb #18657b36
 class ArrayDL(TfmdDL):
     "A `TfmdDL` over an `ArrayDataset` that builds each batch with one indexing op instead of collating items."
     def __init__(self, dataset, num_workers=0, **kwargs): super().__init__(dataset, num_workers=num_workers, **kwargs)
     def create_item(self, s): return s or 0
     def create_batch(self, b):
         ds = self.dataset
-        if self.device is not None and torch.device(self.device).type!='cpu':
-            if getattr(self, '_on_dev', (None,))[0] is not ds: self._on_dev = (ds, ds.to(self.device))  # copied once per dataset and device
-            ds = self._on_dev[1]
+        dev = None if self.device is None else torch.device(self.device)
+        if dev is not None and dev.type!='cpu':
+            c = getattr(self, '_on_dev', None)
+            if c is None or c[0] is not ds or c[1]!=dev: c = self._on_dev = (ds, dev, ds.to(dev))  # copied once per dataset and device
+            ds = c[2]
         return ds[torch.as_tensor(b, device=ds.x.device)]
     def retain(self, res, b): return res
 
