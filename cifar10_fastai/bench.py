@@ -21,6 +21,7 @@ from .augment import *
 from .model import *
 from .train import *
 from .train import _machine
+from .cli import check_flags, USER_ERRORS, _fail
 from fastcore.script import call_parse
 
 # %% auto #0
@@ -127,7 +128,11 @@ def bench(
     "Measure the training throughput of the recipe: pure step, real fastai training, validation, augmentation and the baseline."
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
-    if steps<1 or warmup<0 or bs<1: raise ValueError("steps and bs must be at least 1, warmup at least 0")
+    if min(steps, bs, val_images)<1 or min(warmup, profile)<0: raise ValueError("steps, bs and val_images must be at least 1, warmup and profile at least 0")
+    if out is not None:  # before minutes of measuring: the results must have somewhere to go
+        if Path(out).is_dir(): raise WriteError(f"cannot write {out}: it is a folder")
+        try: Path(out).parent.mkdir(parents=True, exist_ok=True); tempfile.TemporaryFile(dir=Path(out).parent).close()
+        except OSError as e: raise WriteError(f"cannot write {out}: {e.strerror or e}") from None
     trn,tst = load_cifar(data)
     n = bs*(steps+warmup)
     if n>len(trn): raise ValueError(f"{steps}+{warmup} steps of {bs} need {n} training images; there are {len(trn)}")
@@ -187,7 +192,7 @@ def bench(
     res['goals'] = GOALS
     res['goals_met'] = bool(res['real_vs_pure_slowdown']<=GOALS['real_vs_pure_max_slowdown'] and
                             (not baseline_ or res['real_vs_baseline_speedup']>=GOALS['real_vs_baseline_min_speedup']))
-    if out is not None: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=2))
+    if out is not None: save_json(res, out)
     return res
 
 # %% ../nbs/06_bench.ipynb #6aef70a3
@@ -235,9 +240,9 @@ def cifar10_bench(
     out:str='bench.json', # Save the results as JSON here
 ):
     "Measure training throughput: pure step, real fastai training, validation, augmentation and a classic baseline; exit 1 if a goal is missed."
+    check_flags('cifar10-bench', locals())
     try: res = bench(data, bs, steps, warmup, val_images, precision, device, not no_channels_last, compile, not no_baseline, profile, out)
-    except (CifarDataError, RunError, ValueError, OSError) as e:
-        print(f"cifar10-bench: error: {e}", file=sys.stderr); sys.exit(2)
+    except USER_ERRORS as e: _fail('cifar10-bench', e)
     print(bench_table(res))
     if res.get('profile'): print(res['profile'])
     print(f"cifar10-bench: results in {out}")

@@ -6,7 +6,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/cli.html.md"""
 
 # %% ../nbs/05_cli.ipynb #8aa66e78
 from __future__ import annotations
-import inspect, signal, sys, warnings
+import inspect, math, operator, signal, sys, threading
 from datetime import datetime
 from fastcore.script import call_parse
 from pathlib import Path
@@ -16,7 +16,8 @@ from .train import *
 from .interpret import *
 
 # %% auto #0
-__all__ = ['cifar10_train', 'cifar10_lr_find', 'cifar10_evaluate', 'cifar10_export', 'cifar10_predict']
+__all__ = ['USER_ERRORS', 'FLAG_RULES', 'FLAG_ORDER', 'check_flags', 'cifar10_train', 'cifar10_lr_find', 'cifar10_evaluate',
+           'cifar10_export', 'cifar10_predict']
 
 # %% ../nbs/05_cli.ipynb #c9d0b31d
 USER_ERRORS = (CifarDataError, RunError, ValueError, OSError) # reported as one line; anything else is a bug and keeps its traceback
@@ -24,6 +25,35 @@ USER_ERRORS = (CifarDataError, RunError, ValueError, OSError) # reported as one 
 def _fail(prog, msg, code=2):
     print(f"{prog}: error: {msg}", file=sys.stderr)
     sys.exit(code)
+
+def _at_least(n): return (lambda v: v>=n), f"at least {n}"
+def _between(lo, hi, why=''): return (lambda v: lo<=v<=hi), f"between {lo} and {hi}{why}"
+
+FLAG_RULES = {  # flag: (test, what its value must be); a flag means the same in every command that has it
+    **{k: _at_least(1) for k in ('epochs','bs','train_limit','test_limit','steps','val_images')},
+    **{k: _at_least(0) for k in ('warmup','profile')},
+    'num_it': _at_least(LR_MIN_IT),
+    **{k: (lambda v: math.isfinite(v) and v>0, 'a positive number') for k in ('lr_max','lr_min','start_lr','end_lr')},
+    'pct_start': ((lambda v: 0<v<1), 'between 0 and 1 (exclusive)'),
+    'seed': _between(0, 2**32-1),
+    'k': _at_least(1),
+    'precision': ((lambda v: v in PRECISIONS), f"one of {', '.join(PRECISIONS)}"),
+}
+FLAG_ORDER = (('lr_min','lr_max',operator.le,'must not exceed'), ('start_lr','end_lr',operator.lt,'must be below')) # pairs of flags
+
+def check_flags(
+    prog:str, # The command, for the message
+    flags:dict, # Its flags, name: value (`None`: not given); the command passes its `locals()`
+    **rules, # Rules of this command that replace `FLAG_RULES`'
+):
+    "Check every flag that has a rule before any work starts: at the first broken one, one line on stderr and exit status 2."
+    def _nm(k): return '--'+k.replace('_','-')
+    rules = {**FLAG_RULES, **rules}
+    for k,v in flags.items():
+        if v is not None and k in rules and not rules[k][0](v): _fail(prog, f"{_nm(k)} must be {rules[k][1]}, not {v}")
+    for a,b,ok,what in FLAG_ORDER:
+        if flags.get(a) is not None and flags.get(b) is not None and not ok(flags[a], flags[b]):
+            _fail(prog, f"{_nm(a)} ({flags[a]:g}) {what} {_nm(b)} ({flags[b]:g})")
 
 # %% ../nbs/05_cli.ipynb #f4e78250
 RESUME_FIXED = ('epochs','bs','lr_max','lr_min','no_lr_find','lr_from','pct_start','seed','precision','train_limit','test_limit',
@@ -56,12 +86,13 @@ def cifar10_train(
     no_progress:bool=False, # No progress bars
 ):
     "Train the fast CIFAR-10 ResNet recipe with fastai; write config, metrics, checkpoints and pictures to --out."
+    check_flags('cifar10-train', locals())
     if resume is not None:
         given,sig = locals(),inspect.signature(cifar10_train).parameters
         clash = [f"--{k.replace('_','-')}" for k in RESUME_FIXED if given[k]!=sig[k].default]
         if clash: _fail('cifar10-train', f"--resume continues {resume} with the settings in its config.json: drop {', '.join(clash)}")
     out = resume or out or f"runs/{datetime.now():%Y%m%d-%H%M%S}"
-    signal.signal(signal.SIGTERM, _sigterm)
+    if threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGTERM, _sigterm)  # Python allows it only there
     try:
         train_recipe(out, data=data, epochs=epochs, bs=bs, lr_max=lr_max, lr_min=lr_min, lr_find=False if no_lr_find else None, lr_from=lr_from,
                      pct_start=pct_start, seed=seed, resume=resume is not None,
@@ -77,7 +108,7 @@ def cifar10_lr_find(
     data:str=None, # CIFAR-10 folder or archive (default: $CIFAR10_DATA, else fastai's data folder)
     bs:int=512, # Batch size, as in training
     train_limit:int=None, # Use the first N training images only
-    num_it:int=100, # Steps of the sweep
+    num_it:int=100, # Steps of the sweep (at least 24: fastai's suggestions need them)
     start_lr:float=1e-7, # First learning rate of the sweep
     end_lr:float=10., # Last learning rate of the sweep
     seed:int=42, # Random seed
@@ -88,6 +119,7 @@ def cifar10_lr_find(
     overwrite:bool=False, # Replace the files of an earlier run in --out
 ):
     "LR range test with the recipe's training set-up: saves lr_find.png and lr_find.json, prints LR_MIN and LR_MAX."
+    check_flags('cifar10-lr-find', locals())
     out = Path(out or f"runs/lr_find-{datetime.now():%Y%m%d-%H%M%S}")
     try: res = lr_find_recipe(out, data, bs, train_limit, num_it, start_lr, end_lr, seed, precision, device,
                               check_md5=not no_md5_check, overwrite=overwrite)
@@ -102,7 +134,7 @@ def cifar10_lr_find(
 def cifar10_evaluate(
     run:str, # Run folder written by cifar10-train
     data:str=None, # CIFAR-10 location (default: the one the run used)
-    k:int=16, # Images in the top-losses grid
+    k:int=16, # Images in the top-losses grid (1 to 100)
     gradcam:bool=False, # Also save Grad-CAM overlays of those images
     test_limit:int=None, # Evaluate on the first N test images (default: as in the run)
     best:bool=False, # Evaluate the weights of the best epoch (models/best.pth) instead of the last
@@ -110,6 +142,7 @@ def cifar10_evaluate(
     no_md5_check:bool=False, # Load data files whose md5 differs from the official release
 ):
     "Interpret a finished run on its test set: loss, accuracy, per-class accuracy, confusion matrix, worst images."
+    check_flags('cifar10-evaluate', locals(), k=_between(1, 100))
     try:
         learn = load_run(run, data=data, test_limit=test_limit, device=device, check_md5=not no_md5_check, ckpt='best' if best else 'last')
         s = evaluate_run(learn, k=k, gradcam_=gradcam)
@@ -132,27 +165,27 @@ def cifar10_export(
     print(f"cifar10-export: {pkl} and {onnx_fn} (ONNX vs PyTorch: largest difference {err:.1e})")
 
 # %% ../nbs/05_cli.ipynb #f472a22d
-def _predict_learner(run, device):
-    "The learner for prediction: `run/export.pkl` if there is one, else the run's checkpoint."
+def _predict_learner(run, device, load_pickle=False):
+    "The learner for prediction: the run's weights-only checkpoint, or `run/export.pkl` when `load_pickle` says the user trusts it."
+    if not load_pickle: return load_run(run, device=device, test_set=False)
     pkl = Path(run)/'export.pkl'
-    if not pkl.is_file(): return load_run(run, device=device)
-    try:
-        with warnings.catch_warnings():  # fastai warns that export.pkl is a pickle: this one is the user's own export
-            warnings.simplefilter('ignore', UserWarning)
-            return load_learner(pkl, cpu=resolve_device(device).type=='cpu')
+    if not pkl.is_file(): raise RunError(f"{pkl} does not exist: make it with cifar10-export, or predict from the checkpoint without --load-pickle")
+    try: return load_learner(pkl, cpu=resolve_device(device).type=='cpu')  # fastai's warning about pickles stays: the user asked for one
     except Exception as e: raise RunError(f"{pkl} cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
 
 @call_parse
 def cifar10_predict(
     *images:str, # Image files (PNG, JPEG, ...; any size, resized to 32×32)
-    run:str=None, # Run folder with export.pkl (from cifar10-export) or models/last.pth
-    k:int=3, # Classes to show for each image
+    run:str=None, # Run folder written by cifar10-train: its config.json and models/last.pth are all it needs
+    k:int=3, # Classes to show for each image (1 to 10)
     device:str='auto', # auto, cpu, cuda or cuda:N
+    load_pickle:bool=False, # Use RUN/export.pkl (from cifar10-export) instead. It is a pickle: loading it runs any code it holds, so only for files you made or trust
 ):
     "Top-k CIFAR-10 classes with SoftMax probabilities for each image; an unreadable file gets one line and the rest are answered."
+    check_flags('cifar10-predict', locals(), k=_between(1, 10, ' (CIFAR-10 has 10 classes)'))
     if not images: _fail('cifar10-predict', 'give at least one image file')
-    if run is None: _fail('cifar10-predict', 'give the run folder with --run (see cifar10-train and cifar10-export)')
-    try: res = predict(_predict_learner(run, device), list(images), k=k)
+    if run is None: _fail('cifar10-predict', 'give the run folder with --run (see cifar10-train)')
+    try: res = predict(_predict_learner(run, device, load_pickle), list(images), k=k)
     except USER_ERRORS as e: _fail('cifar10-predict', e)
     for r in res:
         if 'error' in r: print(f"cifar10-predict: error: {r['error']}", file=sys.stderr)

@@ -24,6 +24,11 @@ from .train import *
 __all__ = ['load_run', 'CifarInterpretation', 'gradcam', 'evaluate_run', 'predict', 'ImageNormalize', 'export_run']
 
 # %% ../nbs/04_interpret.ipynb #09f6bfc9
+def _run_precision(cfg:dict, dev:torch.device)->str:
+    "The run's precision on `dev` if it has it (same kind of device, and bf16 only where native), else what `auto` picks there."
+    try: return resolve_precision(cfg.get('precision','auto'), dev) if dev.type==torch.device(cfg.get('device','cpu')).type else 'auto'
+    except ValueError: return 'auto'
+
 def load_run(
     out, # A run folder with config.json and models/last.pth
     data=None, # CIFAR-10 location (default: the one the run used)
@@ -31,6 +36,7 @@ def load_run(
     device:str='auto', # auto, cpu, cuda or cuda:N
     check_md5:bool=True, # Check the data files' md5
     ckpt:str='last', # Which weights: 'last' (the end of training) or 'best' (the epoch with the best test accuracy)
+    test_set:bool=True, # Load the run's test set; `False` needs only the run folder (enough for `predict`)
 )->Learner:
     "The `Learner` of a run: its model with a checkpoint's weights (loaded with `weights_only=True`), validating on the run's test set."
     out = Path(out)
@@ -39,12 +45,12 @@ def load_run(
     ck = out/'models'/f'{ckpt}.pth'
     if not ck.is_file(): raise RunError(f"{out} has no checkpoint models/{ckpt}.pth (no epoch of the run has finished)")
     st = load_checkpoint(ck, keys=('model','epoch'))
-    trn,tst = load_cifar(ifnone(data, cfg.get('data')), check_md5=check_md5)
     dev = resolve_device(device)
+    if test_set: trn,tst = load_cifar(ifnone(data, cfg.get('data')), check_md5=check_md5)
+    else: trn = tst = ArrayDataset(torch.zeros(1,3,32,32, dtype=torch.uint8), torch.zeros(1, dtype=torch.long), split_idx=1)
     dls = cifar_dls(trn.subset(1), tst.subset(ifnone(test_limit, cfg.get('n_test'))), bs=cfg.get('bs', 512),
                     stats=[tensor(o) for o in cfg['normalize']], device=dev)
-    same_kind = dev.type==torch.device(cfg.get('device','cpu')).type  # keep the run's precision on the same kind of device
-    learn = cifar_learner(dls, precision=cfg.get('precision','auto') if same_kind else 'auto', path=out)
+    learn = cifar_learner(dls, precision=_run_precision(cfg, dev), path=out)
     try: learn.model.load_state_dict(st['model'])
     except Exception as e: raise RunError(f"{ck} cannot be loaded into the recipe's network: {str(e).splitlines()[0][:200]}") from None
     learn.config,learn.ckpt_epoch = cfg,st['epoch']
@@ -128,23 +134,23 @@ def evaluate_run(
     gradcam_:bool=False, # Also draw Grad-CAM overlays on them
     path=None, # Output folder (default `learn.path/'eval'`)
 )->dict:
-    "Interpret `learn` on its test set and save the tables and pictures; returns the summary."
-    path = Path(ifnone(path, learn.path/'eval')); path.mkdir(parents=True, exist_ok=True)
+    "Interpret `learn` on its test set and save the tables and pictures (each with `atomic_save`); returns the summary."
+    path = Path(ifnone(path, learn.path/'eval'))
+    def save_csv(df, fn, **kwargs): atomic_save(df, path/fn, lambda o,f: f.write(o.to_csv(**kwargs).encode()))
     interp = CifarInterpretation.from_learner(learn)
     vocab = list(interp.vocab)
-    cm = interp.confusion_matrix()
-    pd.DataFrame(cm, index=vocab, columns=vocab).rename_axis('actual \\ predicted').to_csv(path/'confusion_matrix.csv')
-    interp.plot_confusion_matrix(figsize=(7,7)); plt.savefig(path/'confusion_matrix.png', dpi=100); plt.close('all')
-    pca = interp.per_class_accuracy(); pca.to_csv(path/'per_class_accuracy.csv')
-    mc = pd.DataFrame(interp.most_confused(), columns=['target','prediction','count']); mc.to_csv(path/'most_confused.csv', index=False)
-    interp.plot_top_losses_grid(k).savefig(path/'top_losses.png', dpi=100); plt.close('all')
+    save_csv(pd.DataFrame(interp.confusion_matrix(), index=vocab, columns=vocab).rename_axis('actual \\ predicted'), 'confusion_matrix.csv')
+    interp.plot_confusion_matrix(figsize=(7,7)); save_fig(plt.gcf(), path/'confusion_matrix.png')
+    pca = interp.per_class_accuracy(); save_csv(pca, 'per_class_accuracy.csv')
+    mc = pd.DataFrame(interp.most_confused(), columns=['target','prediction','count']); save_csv(mc, 'most_confused.csv', index=False)
+    save_fig(interp.plot_top_losses_grid(k), path/'top_losses.png')
     if gradcam_:
         _,idx = interp.top_mistakes(k)
         cams = gradcam(learn.model, interp.batch(idx), interp.preds[idx].argmax(1))
-        interp.plot_top_losses_grid(k, cams=cams).savefig(path/'gradcam.png', dpi=100); plt.close('all')
+        save_fig(interp.plot_top_losses_grid(k, cams=cams), path/'gradcam.png')
     summary = dict(n_test=len(interp.losses), test_loss=float(interp.losses.mean()), test_accuracy=interp.accuracy,
-                   per_class_accuracy=pca.to_dict(), most_confused=mc.head(10).values.tolist())
-    (path/'summary.json').write_text(json.dumps(summary, indent=2, default=int))
+                   per_class_accuracy={c: float(a) for c,a in pca.items()}, most_confused=[[t,p,int(n)] for t,p,n in mc.head(10).values])
+    save_json(summary, path/'summary.json')
     return summary
 
 # %% ../nbs/04_interpret.ipynb #192d2cba

@@ -8,7 +8,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/train.html.md"""
 from __future__ import annotations
 import warnings
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # fastai's import triggers it
-import json, math, os, platform, sys, time
+import io, json, math, os, platform, sys, time
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 import torch
@@ -29,13 +29,13 @@ from .augment import *
 from .model import *
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'CKPT_KEYS', 'LR_SUGGESTERS', 'LR_RULE', 'RUN_KEYS',
-           'resolve_device', 'resolve_precision', 'DeviceMixedPrecision', 'cifar_learner', 'check_one_cycle',
-           'RunError', 'atomic_save', 'rng_states', 'set_rng_states', 'CheckpointCallback', 'load_checkpoint',
-           'resume_learner', 'lr_range_test', 'plot_lr_range', 'read_lr_range', 'save_lr_find', 'plot_run',
-           'save_run_plots', 'ShardedDL', 'all_reduce_grad', 'SyncBatchNormCPU', 'world', 'distributed_device',
-           'distributed_setup', 'RunInterrupted', 'StopOnNaN', 'dls_stats', 'read_run_config', 'recipe_setup',
-           'train_recipe', 'lr_find_recipe']
+__all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'CKPT_KEYS', 'LR_SUGGESTERS', 'LR_RULE', 'LR_MIN_IT',
+           'RUN_KEYS', 'resolve_device', 'resolve_precision', 'DeviceMixedPrecision', 'cifar_learner',
+           'check_one_cycle', 'RunError', 'WriteError', 'atomic_save', 'save_json', 'save_fig', 'stop_on_write_error',
+           'rng_states', 'set_rng_states', 'CheckpointCallback', 'RunCSVLogger', 'load_checkpoint', 'resume_learner',
+           'lr_range_test', 'plot_lr_range', 'read_lr_range', 'save_lr_find', 'plot_run', 'save_run_plots', 'ShardedDL',
+           'all_reduce_grad', 'SyncBatchNormCPU', 'world', 'distributed_device', 'distributed_setup', 'RunInterrupted',
+           'StopOnNaN', 'dls_stats', 'read_run_config', 'recipe_setup', 'train_recipe', 'lr_find_recipe']
 
 # %% ../nbs/03_train.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -53,13 +53,22 @@ def _cpu_bf16()->bool:
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError,RuntimeError): return False
 
+def _gpu(dev:torch.device)->str:
+    "Name and compute capability of the GPU `dev` (the current one if it has no index)."
+    return f"{torch.cuda.get_device_name(dev)} (compute capability {'.'.join(map(str, torch.cuda.get_device_capability(dev)))})"
+
+def _cuda_bf16(dev:torch.device)->bool:
+    "Whether the GPU `dev` has bf16 natively: compute capability 8.0 (Ampere) and up. `torch.cuda.is_bf16_supported()` also says yes where bf16 is only emulated (T4, V100)."
+    return tuple(torch.cuda.get_device_capability(dev))>=(8,0)
+
 def resolve_precision(precision:str='auto', device='cpu')->str:
-    "The precision to train in on `device`: `'auto'` is bf16 where supported, else fp16 on CUDA, else fp32."
+    "The precision to train in on `device`: `'auto'` is bf16 where the hardware has it, else fp16 on CUDA, else fp32."
     if precision not in PRECISIONS: raise ValueError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
-    dev = torch.device(device).type
-    bf16_ok = torch.cuda.is_bf16_supported() if dev=='cuda' else _cpu_bf16()
-    if precision=='auto': return 'bf16' if bf16_ok else 'fp16' if dev=='cuda' else 'fp32'
-    if precision=='bf16' and dev=='cuda' and not bf16_ok: raise ValueError("this GPU does not support bf16: use --precision fp16")
+    dev = torch.device(device)
+    bf16_ok = _cuda_bf16(dev) if dev.type=='cuda' else _cpu_bf16()
+    if precision=='auto': return 'bf16' if bf16_ok else 'fp16' if dev.type=='cuda' else 'fp32'
+    if precision=='bf16' and dev.type=='cuda' and not bf16_ok:
+        raise ValueError(f"{_gpu(dev)} has no native bf16 (torch would emulate it, slower than fp16): use --precision fp16, the default there, or fp32")
     return precision
 
 # %% ../nbs/03_train.ipynb #95466773
@@ -137,15 +146,37 @@ class RunError(Exception):
     "A run cannot start or go on; the message says why."
 
 # %% ../nbs/03_train.ipynb #7724d71c
+class WriteError(RunError):
+    "A file could not be written (a full disk, a read-only folder); the message names the file and gives the system's reason."
+
 def atomic_save(obj, fn, save=torch.save):
-    "`save(obj, file)` into a temporary file beside `fn`, then rename it (torch has no atomic save): a kill leaves the old file or the new one."
-    fn = Path(fn)
-    fn.parent.mkdir(parents=True, exist_ok=True)
+    "`save(obj, buffer)` in memory, then write a temporary file beside `fn`, fsync it and rename it over `fn`: a kill leaves the old file or the new one; a failed write leaves the old one, removes the temporary file and raises `WriteError`."
+    fn,buf = Path(fn),io.BytesIO()
+    save(obj, buf)  # in memory first: a full disk then fails as an `OSError` with its reason, not inside torch's zip writer
     tmp = fn.with_name(f'.{fn.name}.tmp')
-    with open(tmp, 'wb') as f:
-        save(obj, f)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, fn)
+    try:
+        fn.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, 'wb') as f: f.write(buf.getbuffer()); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, fn)
+    except BaseException as e:  # a full disk, or Ctrl-C while writing: no temporary file stays
+        try: tmp.unlink(missing_ok=True)
+        except OSError: pass
+        if isinstance(e, OSError): raise WriteError(f"cannot write {fn}: {e.strerror or e}") from None
+        raise
+
+def save_json(o, fn, indent=2):
+    "Write `o` as JSON to `fn` with `atomic_save`."
+    atomic_save(o, fn, lambda o,f: f.write(json.dumps(o, indent=indent).encode()))
+
+def save_fig(fig, fn, **kwargs):
+    "Save `fig` as a PNG at `fn` with `atomic_save` (`kwargs` go to `savefig`), then close it."
+    try: atomic_save(fig, fn, lambda o,f: o.savefig(f, format='png', **{'dpi': 100, **kwargs}))
+    finally: plt.close(fig)
+
+def stop_on_write_error(learn:Learner, e:WriteError):
+    "Stop `learn`'s training after a failed write, keeping the error for `train_recipe` to report (raised from a callback, it would reach the user wrapped in fastai's message)."
+    learn.write_error = (getattr(learn, 'epoch', 0), e)
+    raise CancelFitException
 
 # %% ../nbs/03_train.ipynb #89f18854
 def _train_dl(dls): return getattr(dls.train, 'dl', dls.train) # the loader inside a `ShardedDL`
@@ -184,7 +215,7 @@ class CheckpointCallback(Callback):
         store_attr()
         r = resume or {}
         self.start,self.rows,self.best_val = r.get('epoch',0),list(r.get('rows',[])),r.get('best',-math.inf)
-        self.saved,self.pending = self.start,resume is not None  # epochs in the last checkpoint written; a state still to restore
+        self.pending = resume is not None  # a state still to restore
 
     def before_fit(self):
         self.midx = list(self.recorder.metric_names).index(self.monitor)-1  # `values` has no epoch column
@@ -223,16 +254,32 @@ class CheckpointCallback(Callback):
         self.rows.append([o if isinstance(o,(int,str)) else float(o) for o in self.recorder.log])
         mdir,model = self.path/self.model_dir,get_model(self.model).state_dict()
         val = float(self.recorder.values[-1][self.midx])
-        if val>self.best_val:
-            self.best_val = val
-            atomic_save(dict(model=model, epoch=self.epoch+1, **{self.monitor: val}, meta=self.meta), mdir/f'{self.best}.pth')
         scaler = getattr(self.learn, 'scaler', None)
         opt = self.opt.state_dict()  # fastai keeps hypers in an `L` of NumPy floats: plain dicts of floats load with `weights_only`
         opt['hypers'] = [{k:(float(v) if isinstance(v,(float,np.floating)) else v) for k,v in h.items()} for h in opt['hypers']]
-        atomic_save(dict(model=model, opt=opt, epoch=self.epoch+1, n_epoch=self.n_epoch, meta=self.meta,
-                         rng=rng_states(self.dls), recorder=self._state(), rows=self.rows, best=self.best_val,
-                         scaler=scaler.state_dict() if scaler is not None else {}), mdir/f'{self.last}.pth')
-        self.saved = self.epoch+1
+        try:
+            if val>self.best_val: atomic_save(dict(model=model, epoch=self.epoch+1, **{self.monitor: val}, meta=self.meta), mdir/f'{self.best}.pth')
+            self.best_val = max(val, self.best_val)
+            atomic_save(dict(model=model, opt=opt, epoch=self.epoch+1, n_epoch=self.n_epoch, meta=self.meta,
+                             rng=rng_states(self.dls), recorder=self._state(), rows=self.rows, best=self.best_val,
+                             scaler=scaler.state_dict() if scaler is not None else {}), mdir/f'{self.last}.pth')
+        except WriteError as e: stop_on_write_error(self.learn, e)
+
+class RunCSVLogger(CSVLogger):
+    "fastai's `CSVLogger` (`history.csv`), stopping training with a `WriteError` when the file cannot be written, instead of an exception from inside the callback."
+    def _stop(self, e):
+        try: self.file.close()  # a failed flush would fail again in `after_fit`
+        except (OSError,AttributeError): pass
+        stop_on_write_error(self.learn, WriteError(f"cannot write {self.path/self.fname}: {e.strerror or e}"))
+    def before_fit(self):
+        try: super().before_fit()
+        except OSError as e: self._stop(e)
+    def _write_line(self, log):
+        try: super()._write_line(log)
+        except OSError as e: self._stop(e)
+    def after_fit(self):
+        try: super().after_fit()
+        except (OSError,AttributeError): pass  # after a failed write: the file is closed, or was never opened
 
 # %% ../nbs/03_train.ipynb #cf6f1af0
 CKPT_KEYS = ('model','opt','epoch','meta','rng','recorder','rows')
@@ -268,6 +315,7 @@ def resume_learner(learn:Learner, st:dict, meta:dict|None=None):
 # %% ../nbs/03_train.ipynb #a4ffb7df
 LR_SUGGESTERS = (valley, steep, minimum, slide) # fastai's suggestion functions, in that order
 LR_RULE = "LR_MAX = LR at the loss minimum / 4, LR_MIN = LR_MAX/10"
+LR_MIN_IT = 24 # the shortest sweep fastai's suggestions work on: they drop its first tenth and last 5 steps, and `slide` looks 15 back
 
 def lr_range_test(
     learn:Learner, # The training set-up, with a fresh model
@@ -275,10 +323,19 @@ def lr_range_test(
     num_it:int=100, # Steps of the sweep (fewer if the loss diverges)
 )->dict:
     "Run fastai's `lr_find` on `learn`; return the curve, fastai's four suggestions and LR_MAX/LR_MIN by `LR_RULE`."
+    if num_it<LR_MIN_IT: raise ValueError(f"num-it must be at least {LR_MIN_IT}, not {num_it}")
+    if not 0<start_lr<end_lr: raise ValueError(f"the sweep must rise from a positive start-lr to a larger end-lr, not {start_lr:g} to {end_lr:g}")
     mdir = learn.path/learn.model_dir
     had_mdir = mdir.exists()
-    with learn.no_bar(): sugg = learn.lr_find(start_lr, end_lr, num_it, show_plot=False, suggest_funcs=LR_SUGGESTERS)
-    if not had_mdir and mdir.is_dir() and not any(mdir.iterdir()): mdir.rmdir()  # fastai's LRFinder leaves it behind
+    try:
+        with learn.no_bar(): sugg = learn.lr_find(start_lr, end_lr, num_it, show_plot=False, suggest_funcs=LR_SUGGESTERS)
+    except (IndexError,ValueError):
+        kept = tensor(learn.recorder.losses[num_it//10:-5]).float()
+        kept = int(kept.isfinite().logical_not().nonzero()[0]) if not kept.isfinite().all() else len(kept)  # fastai stops at a NaN
+        if kept>=16: raise  # not a sweep cut short: a bug, with its traceback
+        raise RunError(f"the loss diverged early in the sweep of {num_it} steps, leaving too few for fastai's suggestions: end it lower than {end_lr:g}") from None
+    finally:
+        if not had_mdir and mdir.is_dir() and not any(mdir.iterdir()): mdir.rmdir()  # fastai's LRFinder leaves it behind
     sugg = {k: float(v) for k,v in sugg._asdict().items()}
     lr_max = sugg['minimum']*10/4  # fastai's `minimum` is a tenth of the LR at the loss minimum
     return dict(lr_max=lr_max, lr_min=lr_max/10, rule=LR_RULE, suggestions=sugg,
@@ -312,8 +369,8 @@ def read_lr_range(fname)->dict:
 def save_lr_find(res:dict, out)->tuple:
     "Save LR range test results as `out/lr_find.json` and their picture as `out/lr_find.png`."
     out = Path(out)
-    (out/'lr_find.json').write_text(json.dumps(res, indent=1))
-    fig = plot_lr_range(res); fig.savefig(out/'lr_find.png', dpi=100, bbox_inches='tight'); plt.close(fig)
+    save_json(res, out/'lr_find.json', indent=1)
+    save_fig(plot_lr_range(res), out/'lr_find.png', bbox_inches='tight')
     return out/'lr_find.json',out/'lr_find.png'
 
 # %% ../nbs/03_train.ipynb #31f6ba1b
@@ -331,10 +388,12 @@ def plot_run(learn:Learner)->dict:
 
 def save_run_plots(learn:Learner, path)->list:
     "Save `plot_run`'s figures as PNGs in `path`; returns the file names."
-    fns = []
-    for k,fig in plot_run(learn).items():
-        fns.append(Path(path)/f'{k}.png'); fig.savefig(fns[-1], dpi=100, bbox_inches='tight'); plt.close(fig)
-    return fns
+    figs = plot_run(learn)
+    try:
+        for k,fig in figs.items(): save_fig(fig, Path(path)/f'{k}.png', bbox_inches='tight')
+    finally:
+        for fig in figs.values(): plt.close(fig)  # those not saved, after a failure
+    return [Path(path)/f'{k}.png' for k in figs]
 
 # %% ../nbs/03_train.ipynb #18a2db21
 class ShardedDL(DistributedDL):
@@ -498,6 +557,12 @@ def _machine()->dict:
 
 def _run_meta(cfg): return {k:cfg[k] for k in ('epochs','bs','lr_max','lr_min','pct_start','seed','n_train','n_test')}
 
+def _kept(out)->str:
+    "What the run's checkpoint on disk holds, for a message (read from the file: a stop can come between its writing and its bookkeeping)."
+    ck = Path(out)/'models'/'last.pth'
+    try: return f"{ck} holds epoch {load_checkpoint(ck, keys=('epoch',))['epoch']}"
+    except RunError: return "there is no checkpoint yet"
+
 def train_recipe(
     out='runs/cifar10', # Output folder: config.json, history.csv, models/last.pth and best.pth, pictures
     data=None, # CIFAR-10 location (see `load_cifar`)
@@ -573,8 +638,8 @@ def train_recipe(
                    normalize=dls_stats(dls),
                    versions=dict(python=platform.python_version(), torch=torch.__version__, fastai=fastai.__version__), machine=_machine(),
                    started=datetime.now(timezone.utc).isoformat(timespec='seconds'), argv=sys.argv)
-    if not rank: atomic_save(cfg, out/'config.json', lambda o,f: f.write(json.dumps(o, indent=2).encode()))
-    learn.add_cbs([*([CSVLogger('history.csv')] if not rank else []), CheckpointCallback(_run_meta(cfg), resume=state), StopOnNaN(), *L(cbs)])
+    if not rank: save_json(cfg, out/'config.json')
+    learn.add_cbs([*([RunCSVLogger('history.csv')] if not rank else []), CheckpointCallback(_run_meta(cfg), resume=state), StopOnNaN(), *L(cbs)])
     if ws>1: torch.manual_seed(seed*1000+rank)  # the processes augment their images independently; the model is process 0's
     log(f"cifar10-train: {len(trn)} train / {len(tst)} test images, {epochs} epochs of {n_iter} steps, "
         f"bs {bs}, lr {lr_min:.3g}→{lr_max:.3g}→{lr_min:.3g} ({lr_source}), {prec} on {dev}" + (f" × {ws} processes" if ws>1 else "") + f", output {out}"
@@ -584,15 +649,17 @@ def train_recipe(
         with distributed_setup(learn), (nullcontext() if progress else learn.no_bar()):
             learn.fit_recipe(epochs, lr_max, lr_min, pct_start, start_epoch=start)
     except KeyboardInterrupt:
-        done = getattr(learn.checkpoint, 'saved', start)
-        raise RunInterrupted(f"interrupted in epoch {getattr(learn, 'epoch', start)+1} of {epochs}; " + (f"{out/'models'/'last.pth'} holds epoch {done}" if done else "no epoch had finished")
-                             + f": continue with cifar10-train --resume {out}") from None
+        raise RunInterrupted(f"interrupted in epoch {getattr(learn, 'epoch', start)+1} of {epochs}; {_kept(out)}: continue with cifar10-train --resume {out}") from None
     vals = learn.recorder.values
+    if hasattr(learn, 'write_error'):
+        e,err = learn.write_error
+        raise WriteError(f"{err} (epoch {e+1} of {epochs}); {_kept(out)}: make room, then continue with cifar10-train --resume {out}")
     if len(vals)<epochs:
         e,i,what = getattr(learn, 'bad_loss', (learn.epoch, learn.iter, 'NaN or infinite'))
-        kept = f"{out/'models'/'last.pth'} holds epoch {len(vals)}, the last that finished" if vals else "no epoch had finished, so there is no checkpoint"
-        raise RunError(f"training stopped at step {i+1} of epoch {e+1} of {epochs}: the loss became {what} (try a lower --lr-max); {kept}")
-    if not rank: save_run_plots(learn, out)
+        raise RunError(f"training stopped at step {i+1} of epoch {e+1} of {epochs}: the loss became {what} (try a lower --lr-max); {_kept(out)}")
+    if not rank:
+        try: save_run_plots(learn, out)
+        except WriteError as err: raise WriteError(f"{err}; training had finished and {_kept(out)}") from None
     learn.summary_line = (f"cifar10-train: final test accuracy {vals[-1][2]:.2%} (test loss {vals[-1][1]:.4f}) "
                           f"after {epochs} epochs in {_fmt_secs(time.time()-t0)}; results in {out}")
     log(learn.summary_line)
