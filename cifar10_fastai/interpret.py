@@ -209,14 +209,15 @@ def export_run(
 )->tuple:
     "Write `export.pkl` (fastai) and `model.onnx` (normalise → network → SoftMax) and check the ONNX outputs."
     path = Path(ifnone(path, learn.path))
-    learn.export(path/'export.pkl')
+    with written(path/'export.pkl') as tmp: learn.export(tmp)  # fastai's export writes to a name: through `written`, a failure is one line
     mean,std = [to_np(o).reshape(-1).tolist() for o in (learn.dls.valid.after_batch[1].mean, learn.dls.valid.after_batch[1].std)]
     net = nn.Sequential(ImageNormalize(mean, std), learn.model, nn.Softmax(dim=1)).float().cpu().eval()
     net[1].to(memory_format=torch.contiguous_format)
     x = learn.dls.valid.dataset.x[:check_n].float()/255
     import onnxruntime as ort
-    torch.onnx.export(net, (x,), path/'model.onnx', input_names=['image'], output_names=['probs'],
-                      dynamic_shapes=({0: torch.export.Dim('batch')},), dynamo=True, external_data=False, verbose=False)
+    with written(path/'model.onnx') as tmp:
+        torch.onnx.export(net, (x,), tmp, input_names=['image'], output_names=['probs'],
+                          dynamic_shapes=({0: torch.export.Dim('batch')},), dynamo=True, external_data=False, verbose=False)
     got = ort.InferenceSession(str(path/'model.onnx')).run(None, {'image': x.numpy()})[0]
     with torch.no_grad(): want = net(x).numpy()
     err = float(np.abs(got-want).max())

@@ -8,7 +8,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/train.html.md"""
 from __future__ import annotations
 import warnings
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # fastai's import triggers it
-import io, json, math, os, platform, sys, time
+import io, json, math, os, platform, sys, tempfile, time
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 import torch
@@ -31,11 +31,12 @@ from .model import *
 # %% auto #0
 __all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'CKPT_KEYS', 'LR_SUGGESTERS', 'LR_RULE', 'LR_MIN_IT',
            'RUN_KEYS', 'resolve_device', 'resolve_precision', 'DeviceMixedPrecision', 'cifar_learner',
-           'check_one_cycle', 'RunError', 'WriteError', 'atomic_save', 'save_json', 'save_fig', 'stop_on_write_error',
-           'rng_states', 'set_rng_states', 'CheckpointCallback', 'RunCSVLogger', 'load_checkpoint', 'resume_learner',
-           'lr_range_test', 'plot_lr_range', 'read_lr_range', 'save_lr_find', 'plot_run', 'save_run_plots', 'ShardedDL',
-           'all_reduce_grad', 'SyncBatchNormCPU', 'world', 'distributed_device', 'distributed_setup', 'RunInterrupted',
-           'StopOnNaN', 'dls_stats', 'read_run_config', 'recipe_setup', 'train_recipe', 'lr_find_recipe']
+           'check_one_cycle', 'RunError', 'WriteError', 'written', 'atomic_save', 'save_json', 'save_fig',
+           'stop_on_write_error', 'rng_states', 'set_rng_states', 'CheckpointCallback', 'RunCSVLogger',
+           'load_checkpoint', 'resume_learner', 'lr_range_test', 'plot_lr_range', 'read_lr_range', 'save_lr_find',
+           'plot_run', 'save_run_plots', 'ShardedDL', 'all_reduce_grad', 'SyncBatchNormCPU', 'world',
+           'distributed_device', 'distributed_setup', 'RunInterrupted', 'StopOnNaN', 'dls_stats', 'read_run_config',
+           'recipe_setup', 'train_recipe', 'lr_find_recipe']
 
 # %% ../nbs/03_train.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -149,20 +150,32 @@ class RunError(Exception):
 class WriteError(RunError):
     "A file could not be written (a full disk, a read-only folder); the message names the file and gives the system's reason."
 
-def atomic_save(obj, fn, save=torch.save):
-    "`save(obj, buffer)` in memory, then write a temporary file beside `fn`, fsync it and rename it over `fn`: a kill leaves the old file or the new one; a failed write leaves the old one, removes the temporary file and raises `WriteError`."
-    fn,buf = Path(fn),io.BytesIO()
-    save(obj, buf)  # in memory first: a full disk then fails as an `OSError` with its reason, not inside torch's zip writer
-    tmp = fn.with_name(f'.{fn.name}.tmp')
+def _os_refuses(folder)->str|None:
+    "The system's reason if a 1 MB write in `folder` fails now, else `None` (torch's writers say 'unexpected pos', not why)."
+    try:
+        with tempfile.TemporaryFile(dir=folder) as f: f.write(bytes(1<<20)); f.flush(); os.fsync(f.fileno())
+    except OSError as e: return e.strerror or str(e)
+
+@contextmanager
+def written(fn):
+    "Yield a temporary name beside `fn` for a writer to write to, renamed to `fn` when it is done; on any failure the temporary file goes, and one the system caused raises `WriteError`."
+    fn = Path(fn); tmp = fn.with_name(f'.{fn.name}.tmp')
     try:
         fn.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, 'wb') as f: f.write(buf.getbuffer()); f.flush(); os.fsync(f.fileno())
+        yield tmp
         os.replace(tmp, fn)
     except BaseException as e:  # a full disk, or Ctrl-C while writing: no temporary file stays
+        why = e.strerror or str(e) if isinstance(e, OSError) else _os_refuses(fn.parent) if isinstance(e, RuntimeError) else None
         try: tmp.unlink(missing_ok=True)
         except OSError: pass
-        if isinstance(e, OSError): raise WriteError(f"cannot write {fn}: {e.strerror or e}") from None
+        if why: raise WriteError(f"cannot write {fn}: {why}") from None
         raise
+
+def atomic_save(obj, fn, save=torch.save):
+    "`save(obj, buffer)` in memory, then write it to `fn` through `written`, flushed to the disk before the rename: a kill leaves the old file or the new one; a failed write leaves the old one and raises `WriteError`."
+    buf = io.BytesIO()
+    save(obj, buf)  # in memory first: a full disk then fails as an `OSError` with its reason, not inside torch's zip writer
+    with written(fn) as tmp, open(tmp, 'wb') as f: f.write(buf.getbuffer()); f.flush(); os.fsync(f.fileno())
 
 def save_json(o, fn, indent=2):
     "Write `o` as JSON to `fn` with `atomic_save`."
