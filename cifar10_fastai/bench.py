@@ -20,7 +20,7 @@ from .data import *
 from .augment import *
 from .model import *
 from .train import *
-from .train import _machine
+from .train import _machine, _os_refuses
 from .cli import check_flags, USER_ERRORS, _fail
 from fastcore.script import call_parse
 
@@ -131,8 +131,9 @@ def bench(
     if min(steps, bs, val_images)<1 or min(warmup, profile)<0: raise ValueError("steps, bs and val_images must be at least 1, warmup and profile at least 0")
     if out is not None:  # before minutes of measuring: the results must have somewhere to go
         if Path(out).is_dir(): raise WriteError(f"cannot write {out}: it is a folder")
-        try: Path(out).parent.mkdir(parents=True, exist_ok=True); tempfile.TemporaryFile(dir=Path(out).parent).close()
+        try: Path(out).parent.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise WriteError(f"cannot write {out}: {e.strerror or e}") from None
+        if why := _os_refuses(Path(out).parent): raise WriteError(f"cannot write {out}: {why}")
     trn,tst = load_cifar(data)
     n = bs*(steps+warmup)
     if n>len(trn): raise ValueError(f"{steps}+{warmup} steps of {bs} need {n} training images; there are {len(trn)}")

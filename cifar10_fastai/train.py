@@ -165,7 +165,8 @@ def written(fn):
         yield tmp
         os.replace(tmp, fn)
     except BaseException as e:  # a full disk, or Ctrl-C while writing: no temporary file stays
-        why = e.strerror or str(e) if isinstance(e, OSError) else _os_refuses(fn.parent) if isinstance(e, RuntimeError) else None
+        if isinstance(e, OSError): why = e.strerror or str(e)
+        else: why = _os_refuses(fn.parent) if isinstance(e, RuntimeError) else None  # torch does not say why
         try: tmp.unlink(missing_ok=True)
         except OSError: pass
         if why: raise WriteError(f"cannot write {fn}: {why}") from None
@@ -343,8 +344,8 @@ def lr_range_test(
     try:
         with learn.no_bar(): sugg = learn.lr_find(start_lr, end_lr, num_it, show_plot=False, suggest_funcs=LR_SUGGESTERS)
     except (IndexError,ValueError):
-        kept = tensor(learn.recorder.losses[num_it//10:-5]).float()
-        kept = int(kept.isfinite().logical_not().nonzero()[0]) if not kept.isfinite().all() else len(kept)  # fastai stops at a NaN
+        ok = tensor(learn.recorder.losses[num_it//10:-5]).float().isfinite()  # the steps fastai keeps, up to the first NaN
+        kept = len(ok) if ok.all() else int((~ok).nonzero()[0])
         if kept>=16: raise  # not a sweep cut short: a bug, with its traceback
         raise RunError(f"the loss diverged early in the sweep of {num_it} steps, leaving too few for fastai's suggestions: end it lower than {end_lr:g}") from None
     finally:
