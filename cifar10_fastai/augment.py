@@ -6,11 +6,11 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/augment.html.md"""
 
 # %% ../nbs/01_augment.ipynb #a12bf616
 from __future__ import annotations
-import warnings
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # fastai's import triggers it
+import cifar10_fastai # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 import torch, torch.nn.functional as F
 from fastai.vision.augment import RandTransform
 from fastai.torch_core import TensorImage
+from fastcore.basics import store_attr
 from torch import Tensor
 
 # %% auto #0
@@ -47,8 +47,9 @@ class PadCrop(RandTransform):
     order = 100 # after `Normalize` (99)
     def __init__(self, size:int=32, padding:int=4, pad_mode:str='reflect', p:float=1.):
         super().__init__(p=p)
-        self.size,self.padding,self.pad_mode = size,padding,pad_mode
+        store_attr('size,padding,pad_mode')
     def before_call(self, b, split_idx:int):
+        "Draw each image's crop corner (the centre where the coin says no crop)"
         x = _img(b)
         n,dev,span = len(x),x.device,x.shape[-1]+2*self.padding-self.size
         if span < 0: raise ValueError(f"PadCrop: a {self.size} crop does not fit in {x.shape[-1]}+2×{self.padding} pixels")
@@ -70,6 +71,7 @@ class FlipLR(RandTransform):
     order = 101
     def __init__(self, p:float=0.5): super().__init__(p=p)
     def before_call(self, b, split_idx:int):
+        "Draw which images are mirrored"
         x = _img(b)
         self.m = _coin(len(x), self.p, x.device)
     def encodes(self, x:TensorImage): return flip_lr(x, self.m)
@@ -96,8 +98,9 @@ class CutOut(RandTransform):
     order = 102
     def __init__(self, size:int=8, fill:float=0., p:float=1.):
         super().__init__(p=p)
-        self.size,self.fill = size,fill
+        store_attr('size,fill')
     def before_call(self, b, split_idx:int):
+        "Draw each hole's corner, and which images get one"
         x = _img(b)
         n,dev = len(x),x.device
         if self.size > min(x.shape[-2:]): raise ValueError(f"CutOut: a {self.size} hole does not fit in {tuple(x.shape[-2:])} images")

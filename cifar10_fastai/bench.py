@@ -6,8 +6,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/bench.html.md"""
 
 # %% ../nbs/06_bench.ipynb #07ad13c2
 from __future__ import annotations
-import warnings
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # fastai's import triggers it
+from .data import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 import json, os, platform, statistics, sys, time
 from contextlib import nullcontext
 from datetime import datetime, timezone
@@ -16,11 +15,13 @@ from torch.amp import autocast
 import fastai
 from fastai.basics import *
 from fastai.callback.progress import CSVLogger
-from .data import *
 from .augment import *
 from .model import *
-from .train import *
-from .train import _machine, _os_refuses
+from .learner import *
+from .checkpoint import *
+from .checkpoint import _os_refuses
+from .run import *
+from .run import _machine
 from .cli import check_flags, USER_ERRORS, _fail
 from fastcore.script import call_parse
 
@@ -35,6 +36,8 @@ class StepTimes(Callback):
     def before_batch(self):
         if self.training: self.ts.append(time.perf_counter())
     def after_train(self): self.ts.append(time.perf_counter())
+add_docs(StepTimes, before_fit="Start an empty list of times", before_batch="Note the time a training step starts",
+         after_train="Note the time training ends, so the last step is timed too")
 
 def _sync(dev):
     if dev.type=='cuda': torch.cuda.synchronize(dev)
@@ -144,7 +147,8 @@ def bench(
     # (b) real training: the learner cifar10-train builds, one epoch over the slice
     set_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
-        dls,learn = recipe_setup(trn, tst.subset(bs), bs, dev, prec, channels_last, Path(tmp), 0, compile)
+        cfg = RunConfig(bs=bs, seed=0, precision=prec, channels_last=channels_last, compile=compile)
+        dls,learn = recipe_setup(cfg, trn, tst.subset(bs), Path(tmp), dev)
         learn.add_cbs([CSVLogger('history.csv'), CheckpointCallback({}), StopOnNaN(), StepTimes()])
         t0 = time.perf_counter()
         learn.fit_recipe(1, LR_MAX, pct_start=0.5) if steps+warmup>1 else learn.fit(1, LR_MAX)
@@ -167,7 +171,7 @@ def bench(
         if profile:
             from torch.profiler import profile as tprofile, ProfilerActivity
             acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type=='cuda' else [])
-            plearn = recipe_setup(trn.subset(bs*profile), tst.subset(bs), bs, dev, prec, channels_last, Path(tmp), 0)[1]
+            plearn = recipe_setup(RunConfig(bs=bs, seed=0, precision=prec, channels_last=channels_last), trn.subset(bs*profile), tst.subset(bs), Path(tmp), dev)[1]
             with plearn.no_logging(), plearn.no_bar(), tprofile(activities=acts) as prof: plearn.fit(1, LR_MAX)
             res['profile'] = prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=20)
     # (a) the pure step, same precision and memory format, on a pre-made normalised batch

@@ -10,9 +10,12 @@ import inspect, math, operator, signal, sys, threading
 from datetime import datetime
 from fastcore.script import call_parse
 from pathlib import Path
-from .data import * # first: it silences torch's import-time warning about fastai's `torch.jit.script`
+from .data import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 from fastai.basics import load_learner
-from .train import *
+from .learner import *
+from .checkpoint import *
+from .lr_find import *
+from .run import *
 from .interpret import *
 
 # %% auto #0
@@ -56,8 +59,13 @@ def check_flags(
             _fail(prog, f"{_nm(a)} ({flags[a]:g}) {what} {_nm(b)} ({flags[b]:g})")
 
 # %% ../nbs/05_cli.ipynb #f4e78250
-RESUME_FIXED = ('epochs','bs','lr_max','lr_min','no_lr_find','lr_from','pct_start','seed','precision','train_limit','test_limit',
-                'no_channels_last','compile','overwrite','out') # a resumed run takes these from its config.json
+_FIELDS = dict(no_lr_find='lr_find', no_channels_last='channels_last', no_md5_check='check_md5') # flags that say `X=False` for a `RunConfig` field X
+
+def _run_kwargs(flags:dict)->dict:
+    "The `RunConfig` settings `cifar10-train`'s flags give: each flag not at its default, by its field's name."
+    sig = inspect.signature(cifar10_train).parameters
+    return {_FIELDS.get(k, k): (False if k in _FIELDS else v) for k,v in flags.items()
+            if _FIELDS.get(k, k) in RunConfig.names() and k in sig and v!=sig[k].default}
 
 def _sigterm(signum, frame): raise KeyboardInterrupt # a pre-empted job stops like Ctrl-C: cleanly, with its checkpoint
 
@@ -86,18 +94,15 @@ def cifar10_train(
     no_progress:bool=False, # No progress bars
 ):
     "Train the fast CIFAR-10 ResNet recipe with fastai; write config, metrics, checkpoints and pictures to --out."
-    check_flags('cifar10-train', locals())
-    if resume is not None:
-        given,sig = locals(),inspect.signature(cifar10_train).parameters
-        clash = [f"--{k.replace('_','-')}" for k in RESUME_FIXED if given[k]!=sig[k].default]
+    flags = locals()
+    check_flags('cifar10-train', flags)
+    kwargs = _run_kwargs(flags)
+    if resume is not None:  # a flag that would change the run's own settings, or its folder
+        clash = [f"--{k.replace('_','-')}" for k,v in flags.items() if k in ('out','overwrite') and v or _FIELDS.get(k, k) in kwargs and _FIELDS.get(k, k) not in RunConfig.free]
         if clash: _fail('cifar10-train', f"--resume continues {resume} with the settings in its config.json: drop {', '.join(clash)}")
     out = resume or out or f"runs/{datetime.now():%Y%m%d-%H%M%S}"
     if threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGTERM, _sigterm)  # Python allows it only there
-    try:
-        train_recipe(out, data=data, epochs=epochs, bs=bs, lr_max=lr_max, lr_min=lr_min, lr_find=False if no_lr_find else None, lr_from=lr_from,
-                     pct_start=pct_start, seed=seed, resume=resume is not None,
-                     precision=precision, device=device, channels_last=not no_channels_last, compile=compile, train_limit=train_limit,
-                     test_limit=test_limit, check_md5=not no_md5_check, overwrite=overwrite, progress=not no_progress)
+    try: train_recipe(out, resume=resume is not None, overwrite=overwrite, progress=not no_progress, **kwargs)
     except RunInterrupted as e: _fail('cifar10-train', e, 130)
     except KeyboardInterrupt: _fail('cifar10-train', f"interrupted before training started; nothing in {out} was lost", 130)
     except USER_ERRORS as e: _fail('cifar10-train', e)

@@ -6,8 +6,8 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #13590294
 from __future__ import annotations
+import cifar10_fastai # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 import hashlib, os, pickle, tarfile, warnings, zlib
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')
 import numpy as np, torch
 from PIL import Image
 from fastai.data.all import *
@@ -17,7 +17,7 @@ from fastai.vision.data import * # `show_batch` and `show_results` for images
 
 # %% auto #0
 __all__ = ['CIFAR_CLASSES', 'CIFAR_ENV', 'CIFAR_ARCHIVE', 'CIFAR_ARCHIVE_MD5', 'CIFAR_FILES_MD5', 'CifarDataError', 'cifar_path',
-           'ArrayDataset', 'load_cifar', 'ArrayDL', 'channel_stats', 'cifar_dls']
+           'ArrayDataset', 'load_cifar', 'ArrayDL', 'channel_stats', 'cifar_dls', 'dls_stats']
 
 # %% ../nbs/00_data.ipynb #8573dd81
 CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
@@ -198,3 +198,9 @@ def cifar_dls(
     trn = ArrayDL(train_ds, bs=bs, shuffle=True, drop_last=False, after_batch=tfms)
     val = ArrayDL(valid_ds, bs=ifnone(val_bs, bs), shuffle=False, drop_last=False, after_batch=tfms)
     return DataLoaders(trn, val, device=ifnone(device, default_device()))
+
+# %% ../nbs/00_data.ipynb #23777102
+def dls_stats(dls:DataLoaders)->list:
+    "The `[mean, std]` per channel that `dls` normalise with, from the `Normalize` among their batch transforms."
+    norm = first(t for t in dls.train.after_batch.fs if isinstance(t, Normalize))
+    return [norm.mean.flatten().tolist(), norm.std.flatten().tolist()]

@@ -6,8 +6,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/interpret.html.md"""
 
 # %% ../nbs/04_interpret.ipynb #8e418173
 from __future__ import annotations
-import warnings
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # fastai's import triggers it
+from .data import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 import json
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
@@ -16,9 +15,10 @@ from fastai.interpret import ClassificationInterpretation
 from fastai.callback.hook import hook_output
 from fastai.vision.core import show_image
 from fastai.vision.data import get_grid
-from .data import *
 from .model import *
-from .train import *
+from .learner import *
+from .checkpoint import *
+from .run import *
 
 # %% auto #0
 __all__ = ['load_run', 'CifarInterpretation', 'gradcam', 'evaluate_run', 'predict', 'ImageNormalize', 'export_run']
@@ -61,12 +61,14 @@ class CifarInterpretation(ClassificationInterpretation):
     "fastai's `ClassificationInterpretation`, keeping its one pass of predictions (fastai's predicts again for every matrix and table)."
     @classmethod
     def from_learner(cls, learn, ds_idx=1, dl=None, act=None):
+        "Predict the `ds_idx` loader (or `dl`) once, keeping probabilities, targets and losses"
         if dl is None: dl = learn.dls[ds_idx].new(shuffle=False, drop_last=False)
         preds,targs,losses = learn.get_preds(dl=dl, with_loss=True, act=act)
         res = cls(learn, dl, losses, act)
         res.preds,res.targs = preds.float(),targs
         return res
     def confusion_matrix(self):
+        "Counts of (target, prediction) pairs, from the kept predictions"
         n = len(self.vocab)
         return to_np(torch.bincount(self.targs*n + self.preds.argmax(1), minlength=n*n).view(n,n))
     def per_class_accuracy(self)->pd.Series:
@@ -74,7 +76,9 @@ class CifarInterpretation(ClassificationInterpretation):
         cm = self.confusion_matrix()
         return pd.Series(cm.diagonal()/cm.sum(1).clip(min=1), index=list(self.vocab), name='accuracy')
     @property
-    def accuracy(self): return float((self.preds.argmax(1)==self.targs).float().mean())
+    def accuracy(self):
+        "Share of the test images classified correctly"
+        return float((self.preds.argmax(1)==self.targs).float().mean())
     def batch(self, idx)->TensorImage:
         "The test images at `idx`, as the model sees them (on the device, normalised)."
         return self.dl.after_batch((TensorImage(self.dl.dataset.x[idx].to(self.dl.device)),))[0]
@@ -210,7 +214,7 @@ def export_run(
     "Write `export.pkl` (fastai) and `model.onnx` (normalise → network → SoftMax) and check the ONNX outputs."
     path = Path(ifnone(path, learn.path))
     with written(path/'export.pkl') as tmp: learn.export(tmp)  # fastai's export writes to a name: through `written`, a failure is one line
-    mean,std = [to_np(o).reshape(-1).tolist() for o in (learn.dls.valid.after_batch[1].mean, learn.dls.valid.after_batch[1].std)]
+    mean,std = dls_stats(learn.dls)
     net = nn.Sequential(ImageNormalize(mean, std), learn.model, nn.Softmax(dim=1)).float().cpu().eval()
     net[1].to(memory_format=torch.contiguous_format)
     x = learn.dls.valid.dataset.x[:check_n].float()/255

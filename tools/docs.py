@@ -27,6 +27,16 @@ def _slug(text):
     text = re.sub(r'<[^>]+>', '', html.unescape(text)).strip().lower()
     return re.sub(r'[^a-z0-9_.\- ]', '', text).replace(' ', '-')
 
+_BAR = re.compile(r'^\s*(█|(Epoch \d+/\d+ : )?\|[█-]*\| *\d+\.\d+% \[\d+/\d+ [^\]]*\])\s*$')
+
+def _no_bars(text):
+    "Stream text without fastprogress's console bars, as fastai's docs show a fit: the table and the printed lines stay."
+    out = []
+    for line in text.split('\n'):
+        segs = [s for s in line.split('\r') if not _BAR.match(s) and ('\r' not in line or s.strip())]
+        if segs or '\r' not in line and not _BAR.match(line): out.append(segs[-1] if segs else line)
+    return '\n'.join(out)
+
 class Site:
     def __init__(self, out):
         self.cfg = get_config()
@@ -61,7 +71,9 @@ class Site:
 
     def render_output(self, o, page, img_n):
         t = o.get('output_type')
-        if t=='stream': return f'<pre class="output">{html.escape("".join(o.get("text","")))}</pre>'
+        if t=='stream':
+            text = _no_bars("".join(o.get("text","")))
+            return f'<pre class="output">{html.escape(text)}</pre>' if text.strip() else ''
         if t=='error': return f'<pre class="output error">{html.escape(o.get("ename",""))}: {html.escape(o.get("evalue",""))}</pre>'
         d = o.get('data', {})
         if 'image/png' in d:
