@@ -41,6 +41,8 @@ FLAG_RULES = {  # flag: (test, what its value must be); a flag means the same in
     'seed': _between(0, 2**32-1),
     'k': _at_least(1),
     'precision': ((lambda v: v in PRECISIONS), f"one of {', '.join(PRECISIONS)}"),
+    'anneal': ((lambda v: v in ANNEALS), f"one of {', '.join(ANNEALS)}"),
+    'label_smoothing': ((lambda v: 0<=v<1), 'at least 0 and below 1'),
 }
 FLAG_ORDER = (('lr_min','lr_max',operator.le,'must not exceed'), ('start_lr','end_lr',operator.lt,'must be below')) # pairs of flags
 
@@ -79,6 +81,8 @@ def cifar10_train(
     no_lr_find:bool=False, # Skip the LR range test and use the reference LR_MAX, 2.54e-3
     lr_from:str=None, # Take LR_MAX and LR_MIN from a saved LR range test (lr_find.json)
     pct_start:float=5/24, # Fraction of training spent warming up (peak after epoch 5 of 24)
+    anneal:str='cos', # One cycle along cosines (fastai's) or straight lines (linear: the original notebook's OneCycleLR)
+    label_smoothing:float=0., # Label smoothing of the loss, e.g. 0.1 (0: plain cross-entropy, the recipe)
     seed:int=42, # Random seed
     data:str=None, # CIFAR-10 folder or archive (default: $CIFAR10_DATA, else fastai's data folder, downloading if needed)
     out:str=None, # Output folder (default: runs/YYYYmmdd-HHMMSS)
@@ -143,6 +147,7 @@ def cifar10_evaluate(
     gradcam:bool=False, # Also save Grad-CAM overlays of those images
     test_limit:int=None, # Evaluate on the first N test images (default: as in the run)
     best:bool=False, # Evaluate the weights of the best epoch (models/best.pth) instead of the last
+    tta:bool=False, # Also report the accuracy with flip test-time augmentation (each image and its mirror)
     device:str='auto', # auto, cpu, cuda or cuda:N
     no_md5_check:bool=False, # Load data files whose md5 differs from the official release
 ):
@@ -150,10 +155,12 @@ def cifar10_evaluate(
     check_flags('cifar10-evaluate', locals(), k=_between(1, 100))
     try:
         learn = load_run(run, data=data, test_limit=test_limit, device=device, check_md5=not no_md5_check, ckpt='best' if best else 'last')
-        s = evaluate_run(learn, k=k, gradcam_=gradcam)
+        s = evaluate_run(learn, k=k, gradcam_=gradcam, tta=tta)
     except USER_ERRORS as e: _fail('cifar10-evaluate', e)
-    print(f"cifar10-evaluate: weights of epoch {learn.ckpt_epoch} ({'best' if best else 'last'}.pth), {s['n_test']} test images: accuracy {s['test_accuracy']:.2%}, loss {s['test_loss']:.4f}")
+    print(f"cifar10-evaluate: weights of epoch {learn.ckpt_epoch} ({'best' if best else 'last'}.pth), {s['n_test']} test images: accuracy {s['test_accuracy']:.2%}"
+          + (f" ({s['test_accuracy_tta']:.2%} with flip TTA)" if tta else "") + f", loss {s['test_loss']:.4f}")
     print('per-class accuracy: ' + ', '.join(f"{c} {a:.1%}" for c,a in s['per_class_accuracy'].items()))
+    if tta: print('per-class accuracy with flip TTA: ' + ', '.join(f"{c} {a:.1%}" for c,a in s['per_class_accuracy_tta'].items()))
     print('most confused (target → prediction, count): ' + ', '.join(f"{t}→{p} {n}" for t,p,n in s['most_confused'][:5]))
     print(f"tables and pictures in {Path(run)/'eval'}")
 
@@ -184,13 +191,14 @@ def cifar10_predict(
     run:str=None, # Run folder written by cifar10-train: its config.json and models/last.pth are all it needs
     k:int=3, # Classes to show for each image (1 to 10)
     device:str='auto', # auto, cpu, cuda or cuda:N
+    tta:bool=False, # Average each image's prediction with its mirror's (flip test-time augmentation)
     load_pickle:bool=False, # Use RUN/export.pkl (from cifar10-export) instead. It is a pickle: loading it runs any code it holds, so only for files you made or trust
 ):
     "Top-k CIFAR-10 classes with SoftMax probabilities for each image; an unreadable file gets one line and the rest are answered."
     check_flags('cifar10-predict', locals(), k=_between(1, 10, ' (CIFAR-10 has 10 classes)'))
     if not images: _fail('cifar10-predict', 'give at least one image file')
     if run is None: _fail('cifar10-predict', 'give the run folder with --run (see cifar10-train)')
-    try: res = predict(_predict_learner(run, device, load_pickle), list(images), k=k)
+    try: res = predict(_predict_learner(run, device, load_pickle), list(images), k=k, tta=tta)
     except USER_ERRORS as e: _fail('cifar10-predict', e)
     for r in res:
         if 'error' in r: print(f"cifar10-predict: error: {r['error']}", file=sys.stderr)

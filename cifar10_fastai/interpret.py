@@ -21,7 +21,8 @@ from .checkpoint import *
 from .run import *
 
 # %% auto #0
-__all__ = ['load_run', 'CifarInterpretation', 'gradcam', 'evaluate_run', 'predict', 'ImageNormalize', 'export_run']
+__all__ = ['load_run', 'CifarInterpretation', 'gradcam', 'FlipTTA', 'tta_preds', 'evaluate_run', 'predict', 'ImageNormalize',
+           'export_run']
 
 # %% ../nbs/04_interpret.ipynb #09f6bfc9
 def _run_precision(cfg:dict, dev:torch.device)->str:
@@ -131,12 +132,32 @@ def gradcam(
     cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:,0]
     return (cam/cam.amax((1,2), keepdim=True).clamp_min(1e-12)).detach().cpu()
 
+# %% ../nbs/04_interpret.ipynb #74326ca2
+class FlipTTA(Callback):
+    "Mirror every batch left to right before the model sees it."
+    order = 100 # after every other callback has prepared the batch
+    def before_batch(self):
+        "Flip the images"
+        self.learn.xb = (self.xb[0].flip(-1), *self.xb[1:])
+
+def tta_preds(
+    learn:Learner, # The learner to predict with
+    dl=None, # Default: the test set (`learn.dls.valid`)
+)->tuple:
+    "SoftMax probabilities averaged over each image and its mirror, and the targets."
+    dl = ifnone(dl, learn.dls.valid)
+    with learn.no_bar():
+        p,t = learn.get_preds(dl=dl)
+        pf,_ = learn.get_preds(dl=dl, cbs=FlipTTA())
+    return (p.float()+pf.float())/2,t
+
 # %% ../nbs/04_interpret.ipynb #d89cbe4a
 def evaluate_run(
     learn:Learner, # From `load_run`
     k:int=16, # Images in the top-losses grid
     gradcam_:bool=False, # Also draw Grad-CAM overlays on them
     path=None, # Output folder (default `learn.path/'eval'`)
+    tta:bool=False, # Also report the accuracy with flip TTA (`tta_preds`), overall and per class
 )->dict:
     "Interpret `learn` on its test set and save the tables and pictures (each with `atomic_save`); returns the summary."
     path = Path(ifnone(path, learn.path/'eval'))
@@ -145,7 +166,12 @@ def evaluate_run(
     vocab = list(interp.vocab)
     save_csv(pd.DataFrame(interp.confusion_matrix(), index=vocab, columns=vocab).rename_axis('actual \\ predicted'), 'confusion_matrix.csv')
     interp.plot_confusion_matrix(figsize=(7,7)); save_fig(plt.gcf(), path/'confusion_matrix.png')
-    pca = interp.per_class_accuracy(); save_csv(pca, 'per_class_accuracy.csv')
+    pca = interp.per_class_accuracy()
+    if tta:
+        pt,_ = tta_preds(learn, interp.dl)
+        ok = (pt.argmax(1)==interp.targs).float()
+        acc_tta = pd.Series([float(ok[interp.targs==i].mean()) if (interp.targs==i).any() else 0. for i in range(len(vocab))], index=vocab)
+    save_csv(pd.DataFrame(dict(accuracy=pca, **({'accuracy_tta': acc_tta} if tta else {}))), 'per_class_accuracy.csv')
     mc = pd.DataFrame(interp.most_confused(), columns=['target','prediction','count']); save_csv(mc, 'most_confused.csv', index=False)
     save_fig(interp.plot_top_losses_grid(k), path/'top_losses.png')
     if gradcam_:
@@ -154,6 +180,7 @@ def evaluate_run(
         save_fig(interp.plot_top_losses_grid(k, cams=cams), path/'gradcam.png')
     summary = dict(n_test=len(interp.losses), test_loss=float(interp.losses.mean()), test_accuracy=interp.accuracy,
                    per_class_accuracy={c: float(a) for c,a in pca.items()}, most_confused=[[t,p,int(n)] for t,p,n in mc.head(10).values])
+    if tta: summary.update(test_accuracy_tta=float(ok.mean()), per_class_accuracy_tta={c: float(a) for c,a in acc_tta.items()})
     save_json(summary, path/'summary.json')
     return summary
 
@@ -181,6 +208,7 @@ def predict(
     learn:Learner, # A trained learner (`load_run` or `load_learner`)
     items:list, # PIL images, 3×H×W tensors, or image file paths
     k:int=3, # How many classes to give for each
+    tta:bool=False, # Average each image's prediction with its mirror's (`tta_preds`)
 )->list:
     "Top-`k` classes with SoftMax probabilities for each item: a dict with `top` (and `note`), or `error`."
     res,ok = [dict(item=str(o) if isinstance(o,(str,Path)) else type(o).__name__) for o in items],[]
@@ -192,7 +220,10 @@ def predict(
         except ValueError as e: r['error'] = str(e)
     if ok:
         ds = ArrayDataset(torch.stack([x for _,x in ok]), torch.zeros(len(ok), dtype=torch.long), vocab=learn.dls.vocab, split_idx=1)
-        with learn.no_bar(): probs,_ = learn.get_preds(dl=learn.dls.valid.new(ds, bs=256, shuffle=False, drop_last=False))
+        dl = learn.dls.valid.new(ds, bs=256, shuffle=False, drop_last=False)
+        if tta: probs,_ = tta_preds(learn, dl)
+        else:
+            with learn.no_bar(): probs,_ = learn.get_preds(dl=dl)
         p,c = probs.float().topk(min(k, probs.shape[1]), dim=1)
         for (r,_),pi,ci in zip(ok, p.tolist(), c.tolist()): r['top'] = [(learn.dls.vocab[j], q) for j,q in zip(ci,pi)]
     return res

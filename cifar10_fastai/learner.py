@@ -17,8 +17,8 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.schedule import *
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'resolve_device', 'resolve_precision', 'DeviceMixedPrecision',
-           'cifar_learner', 'check_one_cycle']
+__all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'ANNEALS', 'resolve_device', 'resolve_precision',
+           'DeviceMixedPrecision', 'cifar_learner', 'check_one_cycle', 'combined_lin']
 
 # %% ../nbs/03_learner.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -79,14 +79,16 @@ def cifar_learner(
     precision:str='auto', # auto, bf16, fp16 or fp32 (see `resolve_precision`)
     channels_last:bool=True, # Keep activations in channels-last memory format
     compile:bool=False, # `torch.compile` the network (slower on this project's CPU; see the benchmark)
+    label_smoothing:float=0., # Train on fastai's `LabelSmoothingCrossEntropyFlat` with this `eps` (0: plain cross-entropy, the recipe)
     path='.', # Where `CSVLogger` and `save` write
     cbs=None, # More callbacks
     **kwargs,
 )->Learner:
-    "The recipe's `Learner`: `cifar_resnet`, cross-entropy on logits, plain Adam, accuracy."
+    "The recipe's `Learner`: `cifar_resnet`, cross-entropy on logits (optionally label-smoothed), plain Adam, accuracy."
     prec = resolve_precision(precision, dls.device or 'cpu')
     cbs = L(cbs) + ([ChannelsLast()] if channels_last else []) + ([DeviceMixedPrecision(prec)] if prec!='fp32' else [])
-    learn = Learner(dls, ifnone(model, cifar_resnet()), loss_func=CrossEntropyLossFlat(), opt_func=recipe_adam,
+    loss = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()
+    learn = Learner(dls, ifnone(model, cifar_resnet()), loss_func=loss, opt_func=recipe_adam,
                     metrics=accuracy, moms=MOMS, wd=0., path=path, cbs=cbs, **kwargs)
     if compile: learn.model.compile()  # in place: the state dict keeps its keys
     learn.precision = prec
@@ -114,6 +116,12 @@ def check_one_cycle(
          f"{n} training steps are too few for a warm-up of {pct_start:.3g} of them: use more epochs, more data or a smaller batch")
 
 # %% ../nbs/03_learner.ipynb #86f9f6c2
+def combined_lin(pct:float, start:float, middle:float, end:float):
+    "Linear from `start` to `middle` over the first `pct` of training, then linear to `end` (fastai's `combined_cos` with straight lines)."
+    return combine_scheds([pct,1-pct], [SchedLin(start, middle), SchedLin(middle, end)])
+
+ANNEALS = ('cos','linear') # fastai's cosine one cycle (the default), or the original notebook's linear one (PyTorch's `OneCycleLR`)
+
 @patch
 @delegates(Learner.fit_one_cycle, but=['n_epoch','lr_max','div','div_final','pct_start'])
 def fit_recipe(self:Learner,
@@ -121,9 +129,16 @@ def fit_recipe(self:Learner,
     lr_max:float=LR_MAX, # Peak learning rate
     lr_min:float|None=None, # First and last learning rate (default `lr_max/10`)
     pct_start:float=5/24, # Fraction of training spent rising to `lr_max`
+    anneal:str='cos', # 'cos': fastai's `fit_one_cycle`; 'linear': straight lines, as the original notebook's `OneCycleLR`
     **kwargs,
 ):
-    "Train with the recipe's one-cycle schedule: `lr_min` → `lr_max` at `pct_start` → `lr_min`."
+    "Train with the recipe's one-cycle schedule: `lr_min` → `lr_max` at `pct_start` → `lr_min`, along cosines or straight lines."
     lr_min = ifnone(lr_min, lr_max/10)
+    if anneal not in ANNEALS: raise ValueError(f"anneal must be one of {', '.join(ANNEALS)}, not {anneal!r}")
     check_one_cycle(n_epoch, len(self.dls.train), lr_max, lr_min, pct_start)
-    self.fit_one_cycle(n_epoch, lr_max, div=lr_max/lr_min, div_final=lr_max/lr_min, pct_start=pct_start, **kwargs)
+    if anneal=='cos': return self.fit_one_cycle(n_epoch, lr_max, div=lr_max/lr_min, div_final=lr_max/lr_min, pct_start=pct_start, **kwargs)
+    moms,cbs = kwargs.pop('moms', None),kwargs.pop('cbs', None)  # as `fit_one_cycle` does, with `combined_lin` for the learning rate
+    if self.opt is None: self.create_opt()
+    self.opt.set_hyper('lr', lr_max)
+    scheds = {'lr': combined_lin(pct_start, lr_min, lr_max, lr_min), 'mom': combined_cos(pct_start, *ifnone(moms, self.moms))}
+    self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), **kwargs)

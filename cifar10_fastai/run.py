@@ -36,6 +36,8 @@ class RunConfig:
         lr_find:bool|None=None, # Run the LR range test first and train with its LR_MAX/LR_MIN (default: unless `lr_max` or `lr_from` is given)
         lr_from:str|None=None, # Take LR_MAX/LR_MIN from a saved LR range test (JSON)
         pct_start:float=5/24, # Fraction of training spent warming up (5 of 24 epochs)
+        anneal:str='cos', # The one cycle along cosines (fastai's, the default) or straight lines (the original notebook's): see `fit_recipe`
+        label_smoothing:float=0., # Label smoothing `eps` of the loss (0: plain cross-entropy, the recipe)
         seed:int=42, # Random seed for weights, shuffling and augmentation
         precision:str='auto', # auto, bf16, fp16 or fp32
         channels_last:bool=True, # Channels-last memory format
@@ -77,7 +79,8 @@ def recipe_setup(
     "Seed, then build the recipe's `DataLoaders` (with augmentation) and `Learner` as `cfg` says: the same start for the LR range test and training."
     set_seed(cfg.seed)
     dls = cifar_dls(trn, tst, bs=cfg.bs//n_proc, batch_tfms=recipe_tfms(), device=ifnone(device, resolve_device(cfg.device)))
-    return dls,cifar_learner(dls, precision=cfg.precision, channels_last=cfg.channels_last, path=path, compile=cfg.compile)
+    return dls,cifar_learner(dls, precision=cfg.precision, channels_last=cfg.channels_last, path=path, compile=cfg.compile,
+                                 label_smoothing=cfg.label_smoothing)
 
 # %% ../nbs/03d_run.ipynb #31f6ba1b
 def plot_run(learn:Learner)->dict:
@@ -169,6 +172,8 @@ def _checked(cfg:RunConfig, rec:dict|None, n_proc:int)->tuple:
     "Check `cfg` before any work, resolving its precision and, unless resuming (`rec`), its learning rates: the device, the steps per epoch, where the LRs come from."
     dev = distributed_device(cfg.device)
     cfg.precision = resolve_precision(cfg.precision, dev)
+    if cfg.anneal not in ANNEALS: raise ValueError(f"anneal must be one of {', '.join(ANNEALS)}, not {cfg.anneal!r}")
+    if not 0<=cfg.label_smoothing<1: raise ValueError(f"label-smoothing must be at least 0 and below 1, not {cfg.label_smoothing}")
     for n,v in (('bs',cfg.bs),('train-limit',cfg.train_limit),('test-limit',cfg.test_limit)):
         if v is not None and v<1: raise ValueError(f"{n} must be at least 1, not {v}")
     if rec is None: cfg.lr_max,cfg.lr_min,src = _lr_plan(cfg)
@@ -185,7 +190,7 @@ def _record(cfg:RunConfig, dls, lr_source, n_iter, n_proc)->dict:
     aug = {type(t).__name__: {k:v for k,v in vars(t).items() if k in ('size','padding','pad_mode','p','fill')}
            for t in dls.train.after_batch.fs if isinstance(t, RandTransform)}
     return dict(cfg.asdict(), lr_source=lr_source, n_train=len(dls.train_ds), n_test=len(dls.valid_ds), steps_per_epoch=n_iter, processes=n_proc,
-                optimizer=dict(name='Adam', **ADAM, moms=MOMS), loss='CrossEntropyLossFlat', augmentation=aug, normalize=dls_stats(dls),
+                optimizer=dict(name='Adam', **ADAM, moms=MOMS), loss=f'LabelSmoothingCrossEntropyFlat(eps={cfg.label_smoothing})' if cfg.label_smoothing else 'CrossEntropyLossFlat', augmentation=aug, normalize=dls_stats(dls),
                 versions=dict(python=platform.python_version(), torch=torch.__version__, fastai=fastai.__version__), machine=_machine(),
                 started=datetime.now(timezone.utc).isoformat(timespec='seconds'), argv=sys.argv)
 
@@ -199,7 +204,7 @@ def _fit(learn:Learner, cfg:RunConfig, out:Path, start:int, progress:bool, log):
     if not progress: learn.logger = partial(_log_epoch, log=log, rec=learn.recorder, epochs=cfg.epochs)
     try:
         with distributed_setup(learn), (nullcontext() if progress else learn.no_bar()):
-            learn.fit_recipe(cfg.epochs, cfg.lr_max, cfg.lr_min, cfg.pct_start, start_epoch=start)
+            learn.fit_recipe(cfg.epochs, cfg.lr_max, cfg.lr_min, cfg.pct_start, anneal=cfg.anneal, start_epoch=start)
     except KeyboardInterrupt:
         raise RunInterrupted(f"interrupted in epoch {getattr(learn, 'epoch', start)+1} of {cfg.epochs}; {_kept(out)}: continue with cifar10-train --resume {out}") from None
     if hasattr(learn, 'write_error'):
