@@ -145,12 +145,14 @@ class CheckpointCallback(TrackerCallback):
         super().after_epoch()
         self.rows.append([o if isinstance(o,(int,str)) else float(o) for o in self.recorder.log])
         mdir,model = self.path/self.model_dir,get_model(self.model).state_dict()
+        avg = getattr(getattr(self.learn, 'ema', None), 'averaged', None)  # with `EMACallback`: the averaged weights are the ones evaluated
+        evaluated,extra = (model,{}) if avg is None else (avg.module.state_dict(),dict(train_model=model, ema=avg.state_dict()))
         scaler = getattr(self.learn, 'scaler', None)
         opt = self.opt.state_dict()  # fastai keeps hypers in an `L` of NumPy floats: plain dicts of floats load with `weights_only`
         opt['hypers'] = [{k:(float(v) if isinstance(v,(float,np.floating)) else v) for k,v in h.items()} for h in opt['hypers']]
         try:
-            if self.new_best: atomic_save(dict(model=model, epoch=self.epoch+1, **{self.monitor: float(self.best)}, meta=self.meta), mdir/f'{self.best_fn}.pth')
-            atomic_save(dict(model=model, opt=opt, epoch=self.epoch+1, n_epoch=self.n_epoch, meta=self.meta,
+            if self.new_best: atomic_save(dict(model=evaluated, epoch=self.epoch+1, **{self.monitor: float(self.best)}, meta=self.meta), mdir/f'{self.best_fn}.pth')
+            atomic_save(dict(model=evaluated, **extra, opt=opt, epoch=self.epoch+1, n_epoch=self.n_epoch, meta=self.meta,
                              rng=rng_states(self.dls), recorder=self._state(), rows=self.rows, best=float(self.best),
                              scaler=scaler.state_dict() if scaler is not None else {}), mdir/f'{self.last_fn}.pth')
         except WriteError as e: stop_on_write_error(self.learn, e)
@@ -159,7 +161,7 @@ class CheckpointCallback(TrackerCallback):
                  after_cancel_epoch="For an epoch skipped on resuming, let the `Recorder` log the row it had, so the table and history.csv stay whole",
                  before_train="Note that this epoch trains: `learn.validate()` sends epoch events too, and then nothing is saved",
                  before_epoch="At the epoch a resumed run starts from, restore the recorder, scheduler, scaler and random states",
-                 after_epoch="Write `best.pth` if the epoch is the best so far, then `last.pth`; stop training cleanly if a write fails")
+                 after_epoch="Write `best.pth` if the epoch is the best so far, then `last.pth` (with `EMACallback`, `model` holds the averaged weights, `train_model` and `ema` what training goes on from); stop training cleanly if a write fails")
 
 # %% ../nbs/03a_checkpoint.ipynb #cf6f1af0
 CKPT_KEYS = ('model','opt','epoch','meta','rng','recorder','rows')
@@ -182,7 +184,7 @@ def resume_learner(learn:Learner, st:dict, meta:dict|None=None):
     diff = ', '.join(f"{k} {st['meta'][k]!r} there, {v!r} here" for k,v in (meta or {}).items() if k in st['meta'] and st['meta'][k]!=v)
     if diff: raise RunError(f"the checkpoint belongs to another run configuration ({diff})")
     try:
-        get_model(learn.model).load_state_dict(st['model'])
+        get_model(learn.model).load_state_dict(st.get('train_model', st['model']))  # with an average, the weights training goes on from
         if learn.opt is None: learn.create_opt()
         learn.opt.load_state_dict(st['opt'])
         learn.opt.hypers = L(learn.opt.hypers)

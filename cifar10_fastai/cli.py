@@ -43,6 +43,7 @@ FLAG_RULES = {  # flag: (test, what its value must be); a flag means the same in
     'precision': ((lambda v: v in PRECISIONS), f"one of {', '.join(PRECISIONS)}"),
     'anneal': ((lambda v: v in ANNEALS), f"one of {', '.join(ANNEALS)}"),
     'label_smoothing': ((lambda v: 0<=v<1), 'at least 0 and below 1'),
+    'ema': ((lambda v: 0<v<1), 'between 0 and 1 (exclusive)'),
 }
 FLAG_ORDER = (('lr_min','lr_max',operator.le,'must not exceed'), ('start_lr','end_lr',operator.lt,'must be below')) # pairs of flags
 
@@ -83,6 +84,7 @@ def cifar10_train(
     pct_start:float=5/24, # Fraction of training spent warming up (peak after epoch 5 of 24)
     anneal:str='cos', # One cycle along cosines (fastai's) or straight lines (linear: the original notebook's OneCycleLR)
     label_smoothing:float=0., # Label smoothing of the loss, e.g. 0.1 (0: plain cross-entropy, the recipe)
+    ema:float=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999
     seed:int=42, # Random seed
     data:str=None, # CIFAR-10 folder or archive (default: $CIFAR10_DATA, else fastai's data folder, downloading if needed)
     out:str=None, # Output folder (default: runs/YYYYmmdd-HHMMSS)

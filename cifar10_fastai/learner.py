@@ -8,6 +8,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/learner.html.md"""
 from __future__ import annotations
 import math
 from torch.amp import GradScaler, autocast
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .data import *
 from .augment import *
 from .model import *
@@ -18,7 +19,7 @@ from fastai.callback.schedule import *
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'ANNEALS', 'resolve_device', 'resolve_precision',
-           'DeviceMixedPrecision', 'cifar_learner', 'check_one_cycle', 'combined_lin']
+           'DeviceMixedPrecision', 'cifar_learner', 'check_one_cycle', 'combined_lin', 'EMACallback']
 
 # %% ../nbs/03_learner.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -142,3 +143,25 @@ def fit_recipe(self:Learner,
     self.opt.set_hyper('lr', lr_max)
     scheds = {'lr': combined_lin(pct_start, lr_min, lr_max, lr_min), 'mom': combined_cos(pct_start, *ifnone(moms, self.moms))}
     self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), **kwargs)
+
+# %% ../nbs/03_learner.ipynb #83fb149b
+@docs
+class EMACallback(Callback):
+    "Keep an exponential moving average of the model's weights and BatchNorm statistics, and validate with it."
+    order = 70 # after `MixedPrecision` (10) has stepped the optimiser
+    def __init__(self,
+        decay:float=0.999, # Weight of the average at each step
+        state:dict|None=None, # An `AveragedModel` state to continue from (a checkpoint's `ema`)
+    ): store_attr(); self.averaged = None
+    def before_fit(self):
+        if self.averaged is not None: return  # `learn.validate()` sends `before_fit` too
+        self.averaged = AveragedModel(get_model(self.model), multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True)
+        if self.state is not None: self.averaged.load_state_dict(self.state)
+    def after_step(self): self.averaged.update_parameters(get_model(self.model))
+    def before_validate(self):
+        if self.averaged is not None: self.trained_model,self.learn.model = self.learn.model,self.averaged.module
+    def after_validate(self):
+        if self.averaged is not None: self.learn.model = self.trained_model
+    _docs = dict(before_fit="Start the average from the model (or from `state`), once",
+                 after_step="Fold the weights after this step into the average",
+                 before_validate="Validate with the averaged model", after_validate="Train on with the model itself")

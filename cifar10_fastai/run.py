@@ -38,6 +38,7 @@ class RunConfig:
         pct_start:float=5/24, # Fraction of training spent warming up (5 of 24 epochs)
         anneal:str='cos', # The one cycle along cosines (fastai's, the default) or straight lines (the original notebook's): see `fit_recipe`
         label_smoothing:float=0., # Label smoothing `eps` of the loss (0: plain cross-entropy, the recipe)
+        ema:float|None=None, # Decay of an exponential moving average of the weights, evaluated and saved instead of them (`EMACallback`)
         seed:int=42, # Random seed for weights, shuffling and augmentation
         precision:str='auto', # auto, bf16, fp16 or fp32
         channels_last:bool=True, # Channels-last memory format
@@ -174,6 +175,7 @@ def _checked(cfg:RunConfig, rec:dict|None, n_proc:int)->tuple:
     cfg.precision = resolve_precision(cfg.precision, dev)
     if cfg.anneal not in ANNEALS: raise ValueError(f"anneal must be one of {', '.join(ANNEALS)}, not {cfg.anneal!r}")
     if not 0<=cfg.label_smoothing<1: raise ValueError(f"label-smoothing must be at least 0 and below 1, not {cfg.label_smoothing}")
+    if cfg.ema is not None and not 0<cfg.ema<1: raise ValueError(f"ema must be between 0 and 1 (exclusive), not {cfg.ema}")
     for n,v in (('bs',cfg.bs),('train-limit',cfg.train_limit),('test-limit',cfg.test_limit)):
         if v is not None and v<1: raise ValueError(f"{n} must be at least 1, not {v}")
     if rec is None: cfg.lr_max,cfg.lr_min,src = _lr_plan(cfg)
@@ -247,7 +249,8 @@ def train_recipe(
     else: rec['resumed'] = rec.get('resumed', []) + [dict(at=datetime.now(timezone.utc).isoformat(timespec='seconds'), from_epoch=ifnone(state, {}).get('epoch', 0), argv=sys.argv)]
     if state is not None: resume_learner(learn, state, _meta(rec))
     if not rank: save_json(rec, out/'config.json')
-    learn.add_cbs([*([RunCSVLogger('history.csv')] if not rank else []), CheckpointCallback(_meta(rec), resume=state), StopOnNaN(), *L(cbs)])
+    learn.add_cbs([*([RunCSVLogger('history.csv')] if not rank else []), CheckpointCallback(_meta(rec), resume=state), StopOnNaN(),
+                   *([EMACallback(cfg.ema, state=ifnone(state, {}).get('ema'))] if cfg.ema else []), *L(cbs)])
     if n_proc>1: torch.manual_seed(cfg.seed*1000+rank)  # the processes augment their images independently; the model is process 0's
     start = state['epoch'] if state is not None else 0
     log(f"cifar10-train: {len(trn)} train / {len(tst)} test images, {cfg.epochs} epochs of {n_iter} steps, bs {cfg.bs}, "
