@@ -84,9 +84,17 @@ def rng_states(dls:DataLoaders|None=None)->dict:
     if dls is not None: st['train_dl'] = train_dl(dls).rng.getstate()
     return st
 
+def _from_v0(st:dict)->dict:
+    "Random states in the names the first version of this project saved them under, as `rng_states` names them (so older runs resume)."
+    n = st['numpy']
+    return dict(random_state=st['python'], numpy_state=('MT19937', n['key'], n['pos'], n['has_gauss'], n['gauss']), torch_state=st['torch'],
+                torch_cuda_state=st.get('cuda', []), torch_deterministic=torch.backends.cudnn.deterministic,
+                torch_benchmark=torch.backends.cudnn.benchmark, **({'train_dl': st['train_dl']} if 'train_dl' in st else {}))
+
 def set_rng_states(st:dict, dls:DataLoaders|None=None):
     "Restore what `rng_states` returned, with fastai's `set_random_states`."
-    st = dict(st); dl_st = st.pop('train_dl', None)
+    st = _from_v0(st) if 'torch' in st else dict(st)
+    dl_st = st.pop('train_dl', None)
     nm,key,*rest = st['numpy_state']
     set_random_states(**{**st, 'numpy_state': (nm, key.numpy().astype(np.uint32), *rest), 'random_state': _py_state(st['random_state'])})
     if dls is not None and dl_st is not None: train_dl(dls).rng.setstate(_py_state(dl_st))

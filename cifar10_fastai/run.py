@@ -151,7 +151,8 @@ def _resumed(out:Path, overwrite, kwargs)->tuple:
     "The configuration, record and last checkpoint of the run in `out`, to continue it."
     if overwrite: raise ValueError("give only one of --resume and --overwrite")
     rec = read_run_config(out)
-    missing = [k for k in RunConfig.fixed()+['n_train','n_test'] if k not in rec and k not in ('lr_find','lr_from')]
+    missing = [k for k in ('epochs','bs','lr_max','lr_min','pct_start','seed','precision','n_train','n_test') if k not in rec]  # the first version's
+    # settings added since then (`anneal`, `label_smoothing`, `ema`, ...) take their defaults, the recipe's, when the record lacks them
     if missing: raise RunError(f"{out/'config.json'} lacks {', '.join(missing)}: it was not written by this version of train_recipe")
     cfg = RunConfig.from_record(rec, **kwargs)
     state = load_checkpoint(out/'models'/'last.pth') if (out/'models'/'last.pth').exists() else None
