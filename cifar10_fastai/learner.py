@@ -10,7 +10,6 @@ import math
 from torch.amp import GradScaler, autocast
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .data import *
-from .augment import *
 from .model import *
 from fastai.basics import *
 from fastai.callback.fp16 import AMPMode, MixedPrecision
