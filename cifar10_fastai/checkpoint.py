@@ -16,8 +16,8 @@ import torch.distributed as dist
 
 # %% auto #0
 __all__ = ['CKPT_KEYS', 'RunError', 'WriteError', 'written', 'atomic_save', 'save_json', 'save_fig', 'stop_on_write_error',
-           'train_dl', 'rng_states', 'set_rng_states', 'CheckpointCallback', 'load_checkpoint', 'resume_learner',
-           'RunCSVLogger', 'StopOnNaN']
+           'check_run_folder', 'read_run_config', 'train_dl', 'rng_states', 'set_rng_states', 'CheckpointCallback',
+           'load_checkpoint', 'resume_learner', 'RunCSVLogger', 'StopOnNaN']
 
 # %% ../nbs/03a_checkpoint.ipynb #544b18be
 class RunError(Exception):
@@ -68,6 +68,27 @@ def stop_on_write_error(learn:Learner, e:WriteError):
     "Stop `learn`'s training after a failed write, keeping the error for `train_recipe` to report (raised from a callback, it would reach the user wrapped in fastai's message)."
     learn.write_error = (getattr(learn, 'epoch', 0), e)
     raise CancelFitException
+
+# %% ../nbs/03a_checkpoint.ipynb #eaf3c994
+def check_run_folder(out:Path, overwrite:bool=False):
+    "Make `out` ready for a new run: create it, check that it is writable and, unless `overwrite`, that it holds no files; or a `RunError` saying why not."
+    if out.exists() and not out.is_dir(): raise RunError(f"output {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise RunError(f"output folder {out} already holds files: choose a new --out, continue it with --resume, or pass --overwrite to replace them")
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise RunError(f"cannot create output folder {out}: {e.strerror}") from None
+    probe = out/'.write-test'
+    try: probe.write_bytes(b''); probe.unlink()
+    except OSError as e: raise RunError(f"output folder {out} is not writable: {e.strerror}") from None
+
+def read_run_config(out)->dict:
+    "The `config.json` of a run folder, or a `RunError` saying why there is none."
+    fn = Path(out)/'config.json'
+    if not fn.is_file(): raise RunError(f"{out} is not a run folder: it has no config.json")
+    try: rec = json.loads(fn.read_text())
+    except (OSError,ValueError) as e: raise RunError(f"{fn} cannot be read ({e})") from None
+    if not isinstance(rec, dict): raise RunError(f"{fn} is not a run configuration")
+    return rec
 
 # %% ../nbs/03a_checkpoint.ipynb #59fb5efa
 def train_dl(dls:DataLoaders)->DataLoader:

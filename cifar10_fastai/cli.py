@@ -43,9 +43,11 @@ FLAG_RULES = {  # flag: (test, what its value must be); a flag means the same in
     'precision': ((lambda v: v in PRECISIONS), f"one of {', '.join(PRECISIONS)}"),
     'anneal': ((lambda v: v in ANNEALS), f"one of {', '.join(ANNEALS)}"),
     'label_smoothing': ((lambda v: 0<=v<1), 'at least 0 and below 1'),
-    'ema': ((lambda v: 0<v<1), 'between 0 and 1 (exclusive)'),
+    'ema': ((lambda v: 0<=v<1), 'at least 0 (0: none) and below 1'),
+    'lr_final': ((lambda v: math.isfinite(v) and v>=0), 'at least 0'),
+    'preset': ((lambda v: v in PRESETS), f"one of {', '.join(PRESETS)}"),
 }
-FLAG_ORDER = (('lr_min','lr_max',operator.le,'must not exceed'), ('start_lr','end_lr',operator.lt,'must be below')) # pairs of flags
+FLAG_ORDER = (('lr_min','lr_max',operator.le,'must not exceed'), ('lr_final','lr_max',operator.le,'must not exceed'), ('start_lr','end_lr',operator.lt,'must be below')) # pairs of flags
 
 def check_flags(
     prog:str, # The command, for the message
@@ -75,16 +77,18 @@ def _sigterm(signum, frame): raise KeyboardInterrupt # a pre-empted job stops li
 # %% ../nbs/05_cli.ipynb #d3e26361
 @call_parse
 def cifar10_train(
-    epochs:int=24, # Epochs
-    bs:int=512, # Batch size
+    preset:str=None, # Start from a named set of settings, which the flags given here override: fast (6 epochs; see the results page)
+    epochs:int=None, # Epochs (default: 24, or the preset's)
+    bs:int=None, # Batch size (default: 512, or the preset's)
     lr_max:float=None, # Peak learning rate, LR_MAX (default: from an LR range test run first)
-    lr_min:float=None, # First and last learning rate (default LR_MAX/10)
+    lr_min:float=None, # First learning rate, and the last unless --lr-final is given (default LR_MAX/10)
+    lr_final:float=None, # Last learning rate (default LR_MIN; 0 anneals to nothing)
     no_lr_find:bool=False, # Skip the LR range test and use the reference LR_MAX, 2.54e-3
     lr_from:str=None, # Take LR_MAX and LR_MIN from a saved LR range test (lr_find.json)
-    pct_start:float=5/24, # Fraction of training spent warming up (peak after epoch 5 of 24)
+    pct_start:float=None, # Fraction of training spent warming up (default: 5/24, the peak after epoch 5 of 24)
     anneal:str='cos', # One cycle along cosines (fastai's) or straight lines (linear: the original notebook's OneCycleLR)
-    label_smoothing:float=0., # Label smoothing of the loss, e.g. 0.1 (0: plain cross-entropy, the recipe)
-    ema:float=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999
+    label_smoothing:float=None, # Label smoothing of the loss, e.g. 0.1 (default 0: plain cross-entropy, the recipe)
+    ema:float=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999 (0: none, to turn a preset's off)
     seed:int=42, # Random seed
     data:str=None, # CIFAR-10 folder or archive (default: $CIFAR10_DATA, else fastai's data folder, downloading if needed)
     out:str=None, # Output folder (default: runs/YYYYmmdd-HHMMSS)
@@ -104,11 +108,11 @@ def cifar10_train(
     check_flags('cifar10-train', flags)
     kwargs = _run_kwargs(flags)
     if resume is not None:  # a flag that would change the run's own settings, or its folder
-        clash = [f"--{k.replace('_','-')}" for k,v in flags.items() if k in ('out','overwrite') and v or _FIELDS.get(k, k) in kwargs and _FIELDS.get(k, k) not in RunConfig.free]
+        clash = [f"--{k.replace('_','-')}" for k,v in flags.items() if k in ('out','overwrite','preset') and v or _FIELDS.get(k, k) in kwargs and _FIELDS.get(k, k) not in RunConfig.free]
         if clash: _fail('cifar10-train', f"--resume continues {resume} with the settings in its config.json: drop {', '.join(clash)}")
     out = resume or out or f"runs/{datetime.now():%Y%m%d-%H%M%S}"
     if threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGTERM, _sigterm)  # Python allows it only there
-    try: train_recipe(out, resume=resume is not None, overwrite=overwrite, progress=not no_progress, **kwargs)
+    try: train_recipe(out, preset=preset, resume=resume is not None, overwrite=overwrite, progress=not no_progress, **kwargs)
     except RunInterrupted as e: _fail('cifar10-train', e, 130)
     except KeyboardInterrupt: _fail('cifar10-train', f"interrupted before training started; nothing in {out} was lost", 130)
     except USER_ERRORS as e: _fail('cifar10-train', e)

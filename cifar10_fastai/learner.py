@@ -101,6 +101,7 @@ def check_one_cycle(
     lr_max:float, # Peak learning rate
     lr_min:float, # First and last learning rate
     pct_start:float, # Fraction of the steps spent warming up
+    lr_final:float|None=None, # Last learning rate (default `lr_min`)
 ):
     "Raise a `ValueError` saying what is wrong if the one-cycle schedule cannot be built."
     def _chk(ok, msg):
@@ -110,6 +111,7 @@ def check_one_cycle(
     _chk(math.isfinite(lr_max) and lr_max>0, f"lr-max must be a positive number, not {lr_max}")
     _chk(math.isfinite(lr_min) and lr_min>0, f"lr-min must be a positive number, not {lr_min}")
     _chk(lr_min<=lr_max, f"lr-min ({lr_min:g}) must not exceed lr-max ({lr_max:g})")
+    if lr_final is not None: _chk(math.isfinite(lr_final) and 0<=lr_final<=lr_max, f"lr-final must be between 0 and lr-max ({lr_max:g}), not {lr_final}")
     _chk(0<pct_start<1, f"pct-start must be between 0 and 1, not {pct_start}")
     n = n_epoch*n_iter
     _chk(pct_start*n>=1 and (1-pct_start)*n>=1,
@@ -127,20 +129,21 @@ ANNEALS = ('cos','linear') # fastai's cosine one cycle (the default), or the ori
 def fit_recipe(self:Learner,
     n_epoch:int=24, # Epochs
     lr_max:float=LR_MAX, # Peak learning rate
-    lr_min:float|None=None, # First and last learning rate (default `lr_max/10`)
+    lr_min:float|None=None, # First learning rate, and the last unless `lr_final` is given (default `lr_max/10`)
     pct_start:float=5/24, # Fraction of training spent rising to `lr_max`
     anneal:str='cos', # 'cos': fastai's `fit_one_cycle`; 'linear': straight lines, as the original notebook's `OneCycleLR`
+    lr_final:float|None=None, # Last learning rate (default `lr_min`, the recipe's; 0 anneals to nothing)
     **kwargs,
 ):
-    "Train with the recipe's one-cycle schedule: `lr_min` → `lr_max` at `pct_start` → `lr_min`, along cosines or straight lines."
-    lr_min = ifnone(lr_min, lr_max/10)
+    "Train with the recipe's one-cycle schedule: `lr_min` → `lr_max` at `pct_start` → `lr_final` (`lr_min`), along cosines or straight lines."
+    lr_min = ifnone(lr_min, lr_max/10); lr_final = ifnone(lr_final, lr_min)
     if anneal not in ANNEALS: raise ValueError(f"anneal must be one of {', '.join(ANNEALS)}, not {anneal!r}")
-    check_one_cycle(n_epoch, len(self.dls.train), lr_max, lr_min, pct_start)
-    if anneal=='cos': return self.fit_one_cycle(n_epoch, lr_max, div=lr_max/lr_min, div_final=lr_max/lr_min, pct_start=pct_start, **kwargs)
-    moms,cbs = kwargs.pop('moms', None),kwargs.pop('cbs', None)  # as `fit_one_cycle` does, with `combined_lin` for the learning rate
+    check_one_cycle(n_epoch, len(self.dls.train), lr_max, lr_min, pct_start, lr_final)
+    if anneal=='cos' and lr_final==lr_min: return self.fit_one_cycle(n_epoch, lr_max, div=lr_max/lr_min, div_final=lr_max/lr_min, pct_start=pct_start, **kwargs)
+    moms,cbs = kwargs.pop('moms', None),kwargs.pop('cbs', None)  # as `fit_one_cycle` does, with our own ends and shape
     if self.opt is None: self.create_opt()
     self.opt.set_hyper('lr', lr_max)
-    scheds = {'lr': combined_lin(pct_start, lr_min, lr_max, lr_min), 'mom': combined_cos(pct_start, *ifnone(moms, self.moms))}
+    scheds = {'lr': dict(cos=combined_cos, linear=combined_lin)[anneal](pct_start, lr_min, lr_max, lr_final), 'mom': combined_cos(pct_start, *ifnone(moms, self.moms))}
     self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), **kwargs)
 
 # %% ../nbs/03_learner.ipynb #83fb149b

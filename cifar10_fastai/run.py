@@ -21,8 +21,8 @@ from fastai.basics import *
 from fastai.vision.augment import RandTransform
 
 # %% auto #0
-__all__ = ['RunConfig', 'recipe_setup', 'plot_run', 'save_run_plots', 'RunInterrupted', 'read_run_config', 'train_recipe',
-           'lr_find_recipe']
+__all__ = ['PRESETS', 'RunConfig', 'preset_config', 'recipe_setup', 'plot_run', 'save_run_plots', 'RunInterrupted',
+           'train_recipe', 'lr_find_recipe']
 
 # %% ../nbs/03d_run.ipynb #8f80b9b9
 class RunConfig:
@@ -32,13 +32,14 @@ class RunConfig:
         epochs:int=24, # Epochs
         bs:int=512, # Batch size
         lr_max:float|None=None, # Peak learning rate (default: from the LR range test, or `LR_MAX` with `lr_find=False`)
-        lr_min:float|None=None, # First and last learning rate (default `lr_max/10`)
+        lr_min:float|None=None, # First learning rate, and the last unless `lr_final` is given (default `lr_max/10`)
+        lr_final:float|None=None, # Last learning rate (default `lr_min`, the recipe's; 0 anneals to nothing)
         lr_find:bool|None=None, # Run the LR range test first and train with its LR_MAX/LR_MIN (default: unless `lr_max` or `lr_from` is given)
         lr_from:str|None=None, # Take LR_MAX/LR_MIN from a saved LR range test (JSON)
         pct_start:float=5/24, # Fraction of training spent warming up (5 of 24 epochs)
         anneal:str='cos', # The one cycle along cosines (fastai's, the default) or straight lines (the original notebook's): see `fit_recipe`
         label_smoothing:float=0., # Label smoothing `eps` of the loss (0: plain cross-entropy, the recipe)
-        ema:float|None=None, # Decay of an exponential moving average of the weights, evaluated and saved instead of them (`EMACallback`)
+        ema:float|None=None, # Decay of an exponential moving average of the weights, evaluated and saved instead of them (`EMACallback`; `None` or 0: none)
         seed:int=42, # Random seed for weights, shuffling and augmentation
         precision:str='auto', # auto, bf16, fp16 or fp32
         channels_last:bool=True, # Channels-last memory format
@@ -68,6 +69,17 @@ class RunConfig:
         return {k:(str(v) if isinstance(v, Path) else v) for k in self.names() for v in [getattr(self, k)]} # JSON-ready
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k,v in self.asdict().items())})" # fastcore's `basic_repr` wants the names at class creation
     def __eq__(self, o): return type(o) is type(self) and o.asdict()==self.asdict()
+
+# %% ../nbs/03d_run.ipynb #f25faa5f
+PRESETS = dict(  # name: the `RunConfig` settings it gives; the runs that chose them are on the results page
+    fast=dict(epochs=6, bs=128, lr_max=3e-3, lr_final=0., pct_start=0.25, label_smoothing=0.1),
+)
+
+def preset_config(preset:str|None=None, **kwargs)->RunConfig:
+    "A `RunConfig` from the settings of `preset` (one of `PRESETS`, or `None`: the recipe's), with `kwargs` over them."
+    if preset is not None and preset not in PRESETS: raise ValueError(f"preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+    own_lr = kwargs.get('lr_from') is not None or kwargs.get('lr_find')  # an LR range test's LR_MAX, not the preset's
+    return RunConfig(**{**{k:v for k,v in PRESETS.get(preset, {}).items() if not (own_lr and k=='lr_max')}, **kwargs})
 
 # %% ../nbs/03d_run.ipynb #d32213ec
 def recipe_setup(
@@ -108,25 +120,6 @@ def save_run_plots(learn:Learner, path)->list:
 # %% ../nbs/03d_run.ipynb #6eea1e35
 class RunInterrupted(RunError):
     "The user stopped a run (Ctrl-C or SIGTERM); the message says how to continue it."
-
-def _check_out(out:Path, overwrite:bool):
-    if out.exists() and not out.is_dir(): raise RunError(f"output {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise RunError(f"output folder {out} already holds files: choose a new --out, continue it with --resume, or pass --overwrite to replace them")
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise RunError(f"cannot create output folder {out}: {e.strerror}") from None
-    probe = out/'.write-test'
-    try: probe.write_bytes(b''); probe.unlink()
-    except OSError as e: raise RunError(f"output folder {out} is not writable: {e.strerror}") from None
-
-def read_run_config(out)->dict:
-    "The `config.json` of a run folder, or a `RunError` saying why there is none."
-    fn = Path(out)/'config.json'
-    if not fn.is_file(): raise RunError(f"{out} is not a run folder: it has no config.json")
-    try: rec = json.loads(fn.read_text())
-    except (OSError,ValueError) as e: raise RunError(f"{fn} cannot be read ({e})") from None
-    if not isinstance(rec, dict): raise RunError(f"{fn} is not a run configuration")
-    return rec
 
 def _machine()->dict:
     "CPU model, cores and GPU of this machine, for the record of a run."
@@ -176,7 +169,7 @@ def _checked(cfg:RunConfig, rec:dict|None, n_proc:int)->tuple:
     cfg.precision = resolve_precision(cfg.precision, dev)
     if cfg.anneal not in ANNEALS: raise ValueError(f"anneal must be one of {', '.join(ANNEALS)}, not {cfg.anneal!r}")
     if not 0<=cfg.label_smoothing<1: raise ValueError(f"label-smoothing must be at least 0 and below 1, not {cfg.label_smoothing}")
-    if cfg.ema is not None and not 0<cfg.ema<1: raise ValueError(f"ema must be between 0 and 1 (exclusive), not {cfg.ema}")
+    if cfg.ema is not None and not 0<=cfg.ema<1: raise ValueError(f"ema must be at least 0 (0: none) and below 1, not {cfg.ema}")
     for n,v in (('bs',cfg.bs),('train-limit',cfg.train_limit),('test-limit',cfg.test_limit)):
         if v is not None and v<1: raise ValueError(f"{n} must be at least 1, not {v}")
     if rec is None: cfg.lr_max,cfg.lr_min,src = _lr_plan(cfg)
@@ -185,7 +178,7 @@ def _checked(cfg:RunConfig, rec:dict|None, n_proc:int)->tuple:
     if n_proc>1 and cfg.lr_max is None: raise ValueError("run the LR range test in one process (cifar10-lr-find), then pass its --lr-from (or --lr-max) to the processes")
     n_iter = math.ceil(min(ifnone(cfg.train_limit, 50_000), 50_000)/cfg.bs)
     pre_max = ifnone(cfg.lr_max, LR_MAX)  # after an LR range test the real values are checked again
-    check_one_cycle(cfg.epochs, n_iter, pre_max, ifnone(cfg.lr_min, pre_max/10), cfg.pct_start)
+    check_one_cycle(cfg.epochs, n_iter, pre_max, ifnone(cfg.lr_min, pre_max/10), cfg.pct_start, cfg.lr_final if cfg.lr_max else None)
     return dev,n_iter,src
 
 def _record(cfg:RunConfig, dls, lr_source, n_iter, n_proc)->dict:
@@ -207,7 +200,7 @@ def _fit(learn:Learner, cfg:RunConfig, out:Path, start:int, progress:bool, log):
     if not progress: learn.logger = partial(_log_epoch, log=log, rec=learn.recorder, epochs=cfg.epochs)
     try:
         with distributed_setup(learn), (nullcontext() if progress else learn.no_bar()):
-            learn.fit_recipe(cfg.epochs, cfg.lr_max, cfg.lr_min, cfg.pct_start, anneal=cfg.anneal, start_epoch=start)
+            learn.fit_recipe(cfg.epochs, cfg.lr_max, cfg.lr_min, cfg.pct_start, anneal=cfg.anneal, lr_final=cfg.lr_final, start_epoch=start)
     except KeyboardInterrupt:
         raise RunInterrupted(f"interrupted in epoch {getattr(learn, 'epoch', start)+1} of {cfg.epochs}; {_kept(out)}: continue with cifar10-train --resume {out}") from None
     if hasattr(learn, 'write_error'):
@@ -220,6 +213,7 @@ def _fit(learn:Learner, cfg:RunConfig, out:Path, start:int, progress:bool, log):
 @delegates(RunConfig)
 def train_recipe(
     out='runs/cifar10', # Output folder: config.json, history.csv, models/last.pth and best.pth, pictures
+    preset:str|None=None, # Start from these settings (`PRESETS`) rather than the recipe's
     resume:bool=False, # Continue the run in `out` from its last checkpoint, with the settings in its config.json
     overwrite:bool=False, # Replace the files of an earlier run in `out`
     progress:bool=True, # Show fastai's progress bars
@@ -230,23 +224,24 @@ def train_recipe(
     "Train the recipe end to end, or resume it, keeping config, per-epoch metrics, checkpoints and pictures in `out`."
     t0,out,rank,n_proc = time.time(),Path(out),rank_distrib(),max(num_distrib(),1)
     if rank: log = noop
-    cfg,rec,state = _resumed(out, overwrite, kwargs) if resume else (RunConfig(**kwargs),None,None)
+    if resume and preset: raise ValueError("a resumed run keeps the settings in its config.json: drop the preset")
+    cfg,rec,state = _resumed(out, overwrite, kwargs) if resume else (preset_config(preset, **kwargs),None,None)
     dev,n_iter,lr_source = _checked(cfg, rec, n_proc)
     cfg.device = str(dev)
     trn,tst = load_cifar(cfg.data, check_md5=cfg.check_md5)
     trn,tst,cfg.data = trn.subset(cfg.train_limit),tst.subset(cfg.test_limit),str(cifar_path(cfg.data))
     if rec is not None and (len(trn),len(tst))!=(rec['n_train'],rec['n_test']):
         raise RunError(f"the data in {cfg.data} gives {len(trn)}/{len(tst)} images, the run used {rec['n_train']}/{rec['n_test']}")
-    if not resume and not rank: _check_out(out, overwrite)
+    if not resume and not rank: check_run_folder(out, overwrite)
     if cfg.lr_max is None:
         log(f"cifar10-train: LR range test on {len(trn)} training images ...")
         res = lr_range_test(recipe_setup(cfg, trn, tst, out, dev)[1])
         save_lr_find(res, out)
         cfg.lr_max,cfg.lr_min = res['lr_max'],ifnone(cfg.lr_min, res['lr_min'])
-        check_one_cycle(cfg.epochs, n_iter, cfg.lr_max, cfg.lr_min, cfg.pct_start)
+        check_one_cycle(cfg.epochs, n_iter, cfg.lr_max, cfg.lr_min, cfg.pct_start, cfg.lr_final)
     cfg.lr_find = False  # decided: a resumed run never runs it
     dls,learn = recipe_setup(cfg, trn, tst, out, dev, n_proc)
-    if rec is None: rec = _record(cfg, dls, lr_source, n_iter, n_proc)
+    if rec is None: rec = dict(_record(cfg, dls, lr_source, n_iter, n_proc), preset=preset)
     else: rec['resumed'] = rec.get('resumed', []) + [dict(at=datetime.now(timezone.utc).isoformat(timespec='seconds'), from_epoch=ifnone(state, {}).get('epoch', 0), argv=sys.argv)]
     if state is not None: resume_learner(learn, state, _meta(rec))
     if not rank: save_json(rec, out/'config.json')
@@ -255,7 +250,7 @@ def train_recipe(
     if n_proc>1: torch.manual_seed(cfg.seed*1000+rank)  # the processes augment their images independently; the model is process 0's
     start = state['epoch'] if state is not None else 0
     log(f"cifar10-train: {len(trn)} train / {len(tst)} test images, {cfg.epochs} epochs of {n_iter} steps, bs {cfg.bs}, "
-        f"lr {cfg.lr_min:.3g}→{cfg.lr_max:.3g}→{cfg.lr_min:.3g} ({lr_source}), {cfg.precision} on {dev}" + (f" × {n_proc} processes" if n_proc>1 else "")
+        f"lr {cfg.lr_min:.3g}→{cfg.lr_max:.3g}→{ifnone(cfg.lr_final, cfg.lr_min):.3g} ({lr_source}), {cfg.precision} on {dev}" + (f" × {n_proc} processes" if n_proc>1 else "")
         + f", output {out}" + (f"; resuming after epoch {start}" if resume else ""))
     _fit(learn, cfg, out, start, progress, log)
     if not rank:
@@ -286,7 +281,7 @@ def lr_find_recipe(
     prec = resolve_precision(precision, dev)
     if bs<1 or num_it<1: raise ValueError("bs and num-it must be at least 1")
     trn,tst = load_cifar(data, check_md5=check_md5)
-    _check_out(out, overwrite)
+    check_run_folder(out, overwrite)
     cfg = RunConfig(bs=bs, seed=seed, precision=prec, device=str(dev))
     _,learn = recipe_setup(cfg, trn.subset(train_limit), tst.subset(bs), out, dev)
     res = lr_range_test(learn, start_lr, end_lr, num_it)
