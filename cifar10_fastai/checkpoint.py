@@ -15,9 +15,9 @@ from fastai.callback.tracker import TrackerCallback, TerminateOnNaNCallback
 import torch.distributed as dist
 
 # %% auto #0
-__all__ = ['CKPT_KEYS', 'RunError', 'WriteError', 'written', 'atomic_save', 'save_json', 'save_fig', 'stop_on_write_error',
-           'check_run_folder', 'read_run_config', 'train_dl', 'rng_states', 'set_rng_states', 'CheckpointCallback',
-           'load_checkpoint', 'resume_learner', 'RunCSVLogger', 'StopOnNaN']
+__all__ = ['CKPT_KEYS', 'RunError', 'WriteError', 'written', 'durable_save', 'save_json', 'save_fig', 'stop_on_write_error',
+           'check_run_folder', 'read_run_config', 'run_values', 'train_dl', 'rng_states', 'set_rng_states',
+           'CheckpointCallback', 'load_checkpoint', 'resume_learner', 'RunCSVLogger', 'SyncStopCallback']
 
 # %% ../nbs/03a_checkpoint.ipynb #544b18be
 class RunError(Exception):
@@ -49,25 +49,25 @@ def written(fn):
         if why: raise WriteError(f"cannot write {fn}: {why}") from None
         raise
 
-def atomic_save(obj, fn, save=torch.save):
+def durable_save(obj, fn, save=torch.save):  # fastcore's `atomic_save` neither flushes to the disk before the rename nor says why a write failed
     "`save(obj, buffer)` in memory, then write it to `fn` through `written`, flushed to the disk before the rename: a kill leaves the old file or the new one; a failed write leaves the old one and raises `WriteError`."
     buf = io.BytesIO()
     save(obj, buf)  # in memory first: a full disk then fails as an `OSError` with its reason, not inside torch's zip writer
     with written(fn) as tmp, open(tmp, 'wb') as f: f.write(buf.getbuffer()); f.flush(); os.fsync(f.fileno())
 
 def save_json(o, fn, indent=2):
-    "Write `o` as JSON to `fn` with `atomic_save`."
-    atomic_save(o, fn, lambda o,f: f.write(json.dumps(o, indent=indent).encode()))
+    "Write `o` as JSON to `fn` with `durable_save`."
+    durable_save(o, fn, lambda o,f: f.write(json.dumps(o, indent=indent).encode()))
 
 def save_fig(fig, fn, **kwargs):
-    "Save `fig` as a PNG at `fn` with `atomic_save` (`kwargs` go to `savefig`), then close it."
-    try: atomic_save(fig, fn, lambda o,f: o.savefig(f, format='png', **{'dpi': 100, **kwargs}))
+    "Save `fig` as a PNG at `fn` with `durable_save` (`kwargs` go to `savefig`), then close it."
+    try: durable_save(fig, fn, lambda o,f: o.savefig(f, format='png', **{'dpi': 100, **kwargs}))
     finally: plt.close(fig)
 
 def stop_on_write_error(learn:Learner, e:WriteError):
-    "Stop `learn`'s training after a failed write, keeping the error for `train_recipe` to report (raised from a callback, it would reach the user wrapped in fastai's message)."
-    learn.write_error = (getattr(learn, 'epoch', 0), e)
-    raise CancelFitException
+    "Stop `learn`'s training after a failed write, keeping the first error for `train_recipe` to report (raised from a callback, it would reach the user wrapped in fastai's message); with several processes `SyncStopCallback` stops them all together."
+    if getattr(learn, 'write_error', None) is None: learn.write_error = (getattr(learn, 'epoch', 0), e)
+    if num_distrib()<=1: raise CancelFitException
 
 # %% ../nbs/03a_checkpoint.ipynb #eaf3c994
 def check_run_folder(out:Path, overwrite:bool=False):
@@ -89,6 +89,10 @@ def read_run_config(out)->dict:
     except (OSError,ValueError) as e: raise RunError(f"{fn} cannot be read ({e})") from None
     if not isinstance(rec, dict): raise RunError(f"{fn} is not a run configuration")
     return rec
+
+def run_values(rec:dict)->dict:
+    "A run's `config.json` with what the run resolved (device, precision, data, LR_MAX/LR_MIN) over the settings the user gave; earlier versions wrote resolved values as the settings."
+    return {**rec, **rec.get('resolved', {})}
 
 # %% ../nbs/03a_checkpoint.ipynb #59fb5efa
 def train_dl(dls:DataLoaders)->DataLoader:
@@ -180,8 +184,8 @@ class CheckpointCallback(TrackerCallback):
         opt = self.opt.state_dict()  # fastai keeps hypers in an `L` of NumPy floats: plain dicts of floats load with `weights_only`
         opt['hypers'] = [{k:(float(v) if isinstance(v,(float,np.floating)) else v) for k,v in h.items()} for h in opt['hypers']]
         try:
-            if self.new_best: atomic_save(dict(model=evaluated, epoch=self.epoch+1, **{self.monitor: float(self.best)}, meta=self.meta), mdir/f'{self.best_fn}.pth')
-            atomic_save(dict(model=evaluated, **extra, opt=opt, epoch=self.epoch+1, n_epoch=self.n_epoch, meta=self.meta,
+            if self.new_best: durable_save(dict(model=evaluated, epoch=self.epoch+1, **{self.monitor: float(self.best)}, meta=self.meta), mdir/f'{self.best_fn}.pth')
+            durable_save(dict(model=evaluated, **extra, opt=opt, epoch=self.epoch+1, n_epoch=self.n_epoch, meta=self.meta,
                              rng=rng_states(self.dls), recorder=self._state(), rows=self.rows, best=float(self.best),
                              scaler=scaler.state_dict() if scaler is not None else {}), mdir/f'{self.last_fn}.pth')
         except WriteError as e: stop_on_write_error(self.learn, e)
@@ -242,14 +246,33 @@ class RunCSVLogger(CSVLogger):
     _docs = dict(before_fit="Open `history.csv` (fastai's `CSVLogger`); a failed open stops training with a `WriteError`",
                  after_fit="Close the file, quietly if a failed write already closed it")
 
-class StopOnNaN(TerminateOnNaNCallback):
-    "fastai's `TerminateOnNaNCallback`, noting the step and whether the loss was NaN or infinite (fastai clears `learn.loss` when `fit` ends), and stopping all processes together."
+def _agree(cause):
+    "The cause of the process of lowest rank that has one, in every process (or `None`); every process must call it at the same point."
+    flags = torch.zeros(num_distrib(), device='cuda' if dist.get_backend()=='nccl' else 'cpu')
+    flags[rank_distrib()] = cause is not None
+    dist.all_reduce(flags)
+    if not flags.any(): return None
+    box = [cause]
+    dist.broadcast_object_list(box, src=int(flags.nonzero()[0]))
+    return box[0]
+
+@docs
+class SyncStopCallback(TerminateOnNaNCallback):
+    "fastai's `TerminateOnNaNCallback`, stopping at a failed write too and noting the cause in `learn.stop_cause`; with several processes, all stop at the same step with the same cause."
+    order,run_valid = 66,False # after `CSVLogger` (60) and `CheckpointCallback` (65) have written the epoch; training steps only
+    def _stop_if(self, cause):
+        if num_distrib()>1: cause = _agree(cause)
+        if cause is None: return
+        self.learn.stop_cause = cause
+        raise CancelFitException
+    def _write_cause(self):
+        we = getattr(self.learn, 'write_error', None)
+        return None if we is None else ('write', we[0], None, str(we[1]), rank_distrib())
+    def before_fit(self): self.learn.stop_cause = None
     def after_batch(self):
-        "Stop the fit at the first step whose loss is not finite, in this process or any other, noting `learn.bad_loss`"
-        bad = ~torch.isfinite(self.loss).all()
-        if num_distrib()>1:  # every process stops at the same step, or the others would wait for it forever
-            flag = bad.float().reshape(1); dist.all_reduce(flag); bad_any = flag.item()>0
-        else: bad_any = bool(bad)
-        if bad_any:
-            self.learn.bad_loss = (self.epoch, self.iter, 'NaN' if torch.isnan(self.loss).any() else 'infinite' if bad else 'NaN or infinite in another process')
-            raise CancelFitException
+        bad = None if torch.isfinite(self.loss).all() else 'NaN' if torch.isnan(self.loss).any() else 'infinite'
+        self._stop_if(('loss', self.epoch, self.iter, bad, rank_distrib()) if bad else self._write_cause())
+    def after_epoch(self): self._stop_if(self._write_cause())
+    _docs = dict(before_fit="No cause to stop yet",
+                 after_batch="Stop at the first step whose loss is not finite, or after a failed write, in this process or any other, noting `learn.stop_cause`: `(kind, epoch, step, what, process)`",
+                 after_epoch="Stop after a failed write at the end of an epoch (a checkpoint, `history.csv`), in every process")

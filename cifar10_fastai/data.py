@@ -8,8 +8,9 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/data.html.md"""
 from __future__ import annotations
 import cifar10_fastai # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 import hashlib, os, pickle, tarfile, warnings, zlib
-import numpy as np, torch
-from PIL import Image
+from contextlib import contextmanager
+import numpy as np, torch, torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
 from fastai.data.all import *
 from fastai.data.external import fastai_path
 from fastai.torch_core import TensorImage
@@ -17,7 +18,7 @@ from fastai.vision.data import * # `show_batch` and `show_results` for images
 
 # %% auto #0
 __all__ = ['CIFAR_CLASSES', 'CIFAR_ENV', 'CIFAR_ARCHIVE', 'CIFAR_ARCHIVE_MD5', 'CIFAR_FILES_MD5', 'CifarDataError', 'cifar_path',
-           'ArrayDataset', 'load_cifar', 'ArrayDL', 'channel_stats', 'cifar_dls', 'dls_stats']
+           'cifar_image', 'ArrayDataset', 'load_cifar', 'ArrayDL', 'channel_stats', 'cifar_dls', 'dls_stats']
 
 # %% ../nbs/00_data.ipynb #8573dd81
 CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
@@ -47,7 +48,7 @@ def _md5(f, bs=1<<20):
 def _check_md5(f, want, name):
     if (got := _md5(f)) != want: raise CifarDataError(
         f"{name} is not the official file (md5 {got}, expected {want}): it is corrupt or modified. "
-        "Download it again, or pass check_md5=False (--no-md5-check) to load it anyway.")
+        "Download it again, or pass check_md5=False (--no-check-md5) to load it anyway.")
     f.seek(0)
 
 def _read_batch(f, name:str):
@@ -116,12 +117,39 @@ def _find_source(p:Path):
     if (p/CIFAR_ARCHIVE).is_file(): return _read_archive,p/CIFAR_ARCHIVE
     if (p/'train').is_dir() and (p/'test').is_dir(): return _read_pngs,p
 
+# %% ../nbs/00_data.ipynb #44bedb89
+def _open(fn)->Image.Image:
+    try:
+        with Image.open(fn) as im: return im.convert('RGB')
+    except FileNotFoundError: raise ValueError(f"{fn}: no such file") from None
+    except (UnidentifiedImageError, OSError) as e: raise ValueError(f"{fn}: not a readable image ({e.__class__.__name__})") from None
+
+def cifar_image(o)->tuple:
+    "A 3×32×32 uint8 tensor from an image file, a PIL image, a uint8 H×W(×3) array or a 3×H×W tensor (uint8, or floats in [0,1]), and a note if it was resized; a `ValueError` saying why for anything else."
+    if isinstance(o, (str,Path)): o = _open(o)
+    if isinstance(o, np.ndarray) and o.dtype==np.uint8 and (o.ndim==2 or o.ndim==3 and o.shape[-1] in (3,4)): o = Image.fromarray(o)
+    if isinstance(o, Image.Image):
+        note = None if o.size==(32,32) else f"resized from {o.size[0]}×{o.size[1]} to 32×32"
+        return torch.from_numpy(np.array(o.convert('RGB').resize((32,32), Image.BILINEAR))).permute(2,0,1).contiguous(),note
+    try: t = torch.as_tensor(o)
+    except (TypeError, ValueError, RuntimeError): raise ValueError(f"not an image: {type(o).__name__}") from None
+    if t.ndim!=3 or t.shape[0]!=3: raise ValueError(f"expected a 3×H×W image tensor or an H×W×3 uint8 array, got shape {tuple(t.shape)}")
+    if t.is_floating_point(): t = (t.clamp(0,1)*255).round().to(torch.uint8)
+    if t.shape[-2:]==(32,32): return t.to(torch.uint8).as_subclass(Tensor),None
+    r = F.interpolate(t[None].float(), size=(32,32), mode='bilinear', antialias=True, align_corners=False)[0]
+    return r.round().clamp(0,255).to(torch.uint8).as_subclass(Tensor),f"resized from {t.shape[2]}×{t.shape[1]} to 32×32"
+
 # %% ../nbs/00_data.ipynb #5a8018f6
 class ArrayDataset:
     "Images `x` (N×3×H×W uint8) and labels `y` in memory; a tensor index returns a whole batch at once."
     def __init__(self, x:Tensor, y:Tensor, vocab=CIFAR_CLASSES, split_idx:int|None=None):
         store_attr('x,y,split_idx')
         self.vocab = vocab if isinstance(vocab, CategoryMap) else CategoryMap(list(vocab), sort=False)
+    @classmethod
+    def from_items(cls, items, vocab=CIFAR_CLASSES):
+        "Images to predict (anything `cifar_image` takes), with label 0 as a placeholder, as a test split."
+        xs = [cifar_image(o)[0] for o in items]
+        return cls(torch.stack(xs) if xs else torch.zeros(0,3,32,32, dtype=torch.uint8), torch.zeros(len(xs), dtype=torch.long), vocab, split_idx=1)
     def __len__(self): return len(self.x)
     def __getitem__(self, i): return TensorImage(self.x[i]),TensorCategory(self.y[i])
     def decode(self, o, full=True): return o[0],Category(self.vocab[int(o[1])])
@@ -131,6 +159,12 @@ class ArrayDataset:
     def subset(self, n:int|None):
         "The first `n` items (all when `n` is `None`)."
         return self if n is None else ArrayDataset(self.x[:n], self.y[:n], self.vocab, self.split_idx)
+    @contextmanager
+    def set_split_idx(self, i:int):
+        "Make `split_idx` `i` within the context, as fastai's `Datasets.set_split_idx` (0: training, 1: validation)."
+        old,self.split_idx = self.split_idx,i
+        try: yield self
+        finally: self.split_idx = old
     def new_empty(self): return self.subset(0) # what `Learner.export` keeps of the data
     def __repr__(self): return f"{type(self).__name__}({len(self)} images {tuple(self.x.shape[1:])}, split_idx={self.split_idx})"
 
@@ -159,8 +193,10 @@ def load_cifar(
 
 # %% ../nbs/00_data.ipynb #18657b36
 class ArrayDL(TfmdDL):
-    "A `TfmdDL` over an `ArrayDataset` that builds each batch with one indexing op instead of collating items."
-    def __init__(self, dataset, num_workers=0, **kwargs): super().__init__(dataset, num_workers=num_workers, **kwargs)
+    "A `TfmdDL` over an `ArrayDataset` that builds each batch with one indexing op instead of collating items; given a list of images instead (what `dls.test_dl` passes), it makes them an `ArrayDataset` first."
+    def __init__(self, dataset, num_workers=0, **kwargs):
+        if not isinstance(dataset, ArrayDataset): dataset = ArrayDataset.from_items(dataset)
+        super().__init__(dataset, num_workers=num_workers, **kwargs)
     def create_item(self, s): return s or 0
     def create_batch(self, b):
         ds = self.dataset

@@ -21,8 +21,7 @@ from .checkpoint import *
 from .run import *
 
 # %% auto #0
-__all__ = ['load_run', 'CifarInterpretation', 'gradcam', 'FlipTTA', 'tta_preds', 'evaluate_run', 'predict', 'ImageNormalize',
-           'export_run']
+__all__ = ['load_run', 'CifarInterpretation', 'gradcam', 'evaluate_run', 'predict', 'ImageNormalize', 'export_run']
 
 # %% ../nbs/04_interpret.ipynb #09f6bfc9
 def _run_precision(cfg:dict, dev:torch.device)->str:
@@ -38,10 +37,10 @@ def load_run(
     check_md5:bool=True, # Check the data files' md5
     ckpt:str='last', # Which weights: 'last' (the end of training) or 'best' (the epoch with the best test accuracy)
     test_set:bool=True, # Load the run's test set; `False` needs only the run folder (enough for `predict`)
-)->Learner:
-    "The `Learner` of a run: its model with a checkpoint's weights (loaded with `weights_only=True`), validating on the run's test set."
+)->CifarLearner:
+    "The `Learner` of a run: its model with a checkpoint's weights (loaded with `weights_only=True`) and its loss, validating on the run's test set."
     out = Path(out)
-    cfg = read_run_config(out)
+    cfg = run_values(read_run_config(out))
     if ckpt not in ('last','best'): raise ValueError(f"checkpoint must be 'last' or 'best', not {ckpt!r}")
     ck = out/'models'/f'{ckpt}.pth'
     if not ck.is_file(): raise RunError(f"{out} has no checkpoint models/{ckpt}.pth (no epoch of the run has finished)")
@@ -51,7 +50,7 @@ def load_run(
     else: trn = tst = ArrayDataset(torch.zeros(1,3,32,32, dtype=torch.uint8), torch.zeros(1, dtype=torch.long), split_idx=1)
     dls = cifar_dls(trn.subset(1), tst.subset(ifnone(test_limit, cfg.get('n_test'))), bs=cfg.get('bs', 512),
                     stats=[tensor(o) for o in cfg['normalize']], device=dev)
-    learn = cifar_learner(dls, precision=_run_precision(cfg, dev), path=out)
+    learn = cifar_learner(dls, precision=_run_precision(cfg, dev), label_smoothing=cfg.get('label_smoothing') or 0., path=out)  # the run's loss: the same test loss as in training
     try: learn.model.load_state_dict(st['model'])
     except Exception as e: raise RunError(f"{ck} cannot be loaded into the recipe's network: {str(e).splitlines()[0][:200]}") from None
     learn.config,learn.ckpt_epoch = cfg,st['epoch']
@@ -132,43 +131,24 @@ def gradcam(
     cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:,0]
     return (cam/cam.amax((1,2), keepdim=True).clamp_min(1e-12)).detach().cpu()
 
-# %% ../nbs/04_interpret.ipynb #74326ca2
-class FlipTTA(Callback):
-    "Mirror every batch left to right before the model sees it."
-    order = 100 # after every other callback has prepared the batch
-    def before_batch(self):
-        "Flip the images"
-        self.learn.xb = (self.xb[0].flip(-1), *self.xb[1:])
-
-def tta_preds(
-    learn:Learner, # The learner to predict with
-    dl=None, # Default: the test set (`learn.dls.valid`)
-)->tuple:
-    "SoftMax probabilities averaged over each image and its mirror, and the targets."
-    dl = ifnone(dl, learn.dls.valid)
-    with learn.no_bar():
-        p,t = learn.get_preds(dl=dl)
-        pf,_ = learn.get_preds(dl=dl, cbs=FlipTTA())
-    return (p.float()+pf.float())/2,t
-
 # %% ../nbs/04_interpret.ipynb #d89cbe4a
 def evaluate_run(
     learn:Learner, # From `load_run`
     k:int=16, # Images in the top-losses grid
     gradcam_:bool=False, # Also draw Grad-CAM overlays on them
     path=None, # Output folder (default `learn.path/'eval'`)
-    tta:bool=False, # Also report the accuracy with flip TTA (`tta_preds`), overall and per class
+    tta:bool=False, # Also report the accuracy with flip TTA (`learn.tta`), overall and per class
 )->dict:
-    "Interpret `learn` on its test set and save the tables and pictures (each with `atomic_save`); returns the summary."
+    "Interpret `learn` on its test set and save the tables and pictures (each with `durable_save`); returns the summary."
     path = Path(ifnone(path, learn.path/'eval'))
-    def save_csv(df, fn, **kwargs): atomic_save(df, path/fn, lambda o,f: f.write(o.to_csv(**kwargs).encode()))
+    def save_csv(df, fn, **kwargs): durable_save(df, path/fn, lambda o,f: f.write(o.to_csv(**kwargs).encode()))
     interp = CifarInterpretation.from_learner(learn)
     vocab = list(interp.vocab)
     save_csv(pd.DataFrame(interp.confusion_matrix(), index=vocab, columns=vocab).rename_axis('actual \\ predicted'), 'confusion_matrix.csv')
     interp.plot_confusion_matrix(figsize=(7,7)); save_fig(plt.gcf(), path/'confusion_matrix.png')
     pca = interp.per_class_accuracy()
     if tta:
-        pt,_ = tta_preds(learn, interp.dl)
+        with learn.no_bar(): pt,_ = CifarLearner.tta(learn, dl=interp.dl)
         ok = (pt.argmax(1)==interp.targs).float()
         acc_tta = pd.Series([float(ok[interp.targs==i].mean()) if (interp.targs==i).any() else 0. for i in range(len(vocab))], index=vocab)
     save_csv(pd.DataFrame(dict(accuracy=pca, **({'accuracy_tta': acc_tta} if tta else {}))), 'per_class_accuracy.csv')
@@ -184,46 +164,23 @@ def evaluate_run(
     save_json(summary, path/'summary.json')
     return summary
 
-# %% ../nbs/04_interpret.ipynb #192d2cba
-def _as_uint8(o)->tuple:
-    "A 3×32×32 uint8 tensor from a PIL image or a 3×H×W tensor, and a note if it had to be resized."
-    if isinstance(o, Image.Image):
-        note = None if o.size==(32,32) else f"resized from {o.size[0]}×{o.size[1]} to 32×32"
-        return torch.from_numpy(np.array(o.convert('RGB').resize((32,32), Image.BILINEAR))).permute(2,0,1).contiguous(),note
-    t = torch.as_tensor(o)
-    if t.ndim!=3 or t.shape[0]!=3: raise ValueError(f"expected a 3×H×W image tensor, got shape {tuple(t.shape)}")
-    if t.is_floating_point(): t = (t.clamp(0,1)*255).round().to(torch.uint8)
-    if t.shape[-2:]==(32,32): return t.to(torch.uint8),None
-    r = F.interpolate(t[None].float(), size=(32,32), mode='bilinear', antialias=True, align_corners=False)[0]
-    return r.round().clamp(0,255).to(torch.uint8),f"resized from {t.shape[2]}×{t.shape[1]} to 32×32"
-
-def _open(fn)->Image.Image:
-    try:
-        with Image.open(fn) as im: return im.convert('RGB')
-    except FileNotFoundError: raise ValueError(f"{fn}: no such file") from None
-    except (UnidentifiedImageError, OSError) as e: raise ValueError(f"{fn}: not a readable image ({e.__class__.__name__})") from None
-
 # %% ../nbs/04_interpret.ipynb #cdd75bfc
 def predict(
     learn:Learner, # A trained learner (`load_run` or `load_learner`)
-    items:list, # PIL images, 3×H×W tensors, or image file paths
+    items:list, # Anything `cifar_image` takes: image files, PIL images, arrays, tensors
     k:int=3, # How many classes to give for each
-    tta:bool=False, # Average each image's prediction with its mirror's (`tta_preds`)
+    tta:bool=False, # Average each image's prediction with its mirror's (`learn.tta`)
 )->list:
-    "Top-`k` classes with SoftMax probabilities for each item: a dict with `top` (and `note`), or `error`."
+    "Top-`k` classes with SoftMax probabilities for each item, from fastai's `test_dl` and `get_preds` (or `tta`): a dict with `top` (and `note`), or `error`."
     res,ok = [dict(item=str(o) if isinstance(o,(str,Path)) else type(o).__name__) for o in items],[]
     for r,o in zip(res, items):
-        try:
-            x,note = _as_uint8(_open(o) if isinstance(o,(str,Path)) else o)
-            ok.append((r,x))
-            if note: r['note'] = note
-        except ValueError as e: r['error'] = str(e)
+        try: x,note = cifar_image(o)
+        except ValueError as e: r['error'] = str(e); continue
+        ok.append((r,x))
+        if note: r['note'] = note
     if ok:
-        ds = ArrayDataset(torch.stack([x for _,x in ok]), torch.zeros(len(ok), dtype=torch.long), vocab=learn.dls.vocab, split_idx=1)
-        dl = learn.dls.valid.new(ds, bs=256, shuffle=False, drop_last=False)
-        if tta: probs,_ = tta_preds(learn, dl)
-        else:
-            with learn.no_bar(): probs,_ = learn.get_preds(dl=dl)
+        dl = learn.dls.test_dl([x for _,x in ok], bs=256)
+        with learn.no_bar(): probs,_ = CifarLearner.tta(learn, dl=dl) if tta else learn.get_preds(dl=dl)  # flip TTA, also for a plain `Learner` (an older export.pkl)
         p,c = probs.float().topk(min(k, probs.shape[1]), dim=1)
         for (r,_),pi,ci in zip(ok, p.tolist(), c.tolist()): r['top'] = [(learn.dls.vocab[j], q) for j,q in zip(ci,pi)]
     return res

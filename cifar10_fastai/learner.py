@@ -10,15 +10,17 @@ import math
 from torch.amp import GradScaler, autocast
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .data import *
+from .augment import *
 from .model import *
 from fastai.basics import *
 from fastai.callback.fp16 import AMPMode, MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.schedule import *
+from fastai.vision.augment import RandTransform
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'ANNEALS', 'resolve_device', 'resolve_precision',
-           'DeviceMixedPrecision', 'cifar_learner', 'check_one_cycle', 'combined_lin', 'EMACallback']
+           'DeviceMixedPrecision', 'CifarLearner', 'cifar_learner', 'check_one_cycle', 'combined_lin', 'EMACallback']
 
 # %% ../nbs/03_learner.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -71,6 +73,25 @@ ADAM = dict(mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.) # plain Adam: PyTorch's def
 MOMS = (0.9,0.9,0.9) # beta1 is not cycled
 recipe_adam = partial(Adam, **ADAM)
 
+# %% ../nbs/03_learner.ipynb #b53a0ed8
+class CifarLearner(Learner):
+    "fastai's `Learner`, whose `tta` is the recipe's flip TTA and which notes the callback that cancels a fit."
+    @delegates(Learner.tta, but=['n','item_tfms','batch_tfms','beta','use_max'])
+    def tta(self, ds_idx:int=1, dl=None, **kwargs)->tuple:
+        "Probabilities averaged over each image and its mirror, and the targets: fastai's `tta` with one pass of a flip applied to every image, weighted half and half."
+        dl = ifnone(dl, self.dls[ds_idx]).new(shuffle=False, drop_last=False)
+        tfms = [t for t in dl.after_batch.fs if not isinstance(t, RandTransform)] + [FlipLR(p=1.)]  # normalised, then mirrored; no crop or cutout
+        preds,targs = Learner.tta(self, dl=dl, n=1, batch_tfms=tfms, beta=0.5, **kwargs)  # not `super()`: `CifarLearner.tta(learn)` serves any fastai `Learner`
+        return preds.float(),targs
+    def _call_one(self, event_name):
+        "fastai's, noting in `cancelled_by` the callback that raises `CancelFitException`: its name, the event and the epoch"
+        if event_name=='before_fit': self.cancelled_by = self.write_error = None  # nothing from an earlier fit
+        for cb in self.cbs.sorted('order'):  # fastai's loop, which does not say which callback raised
+            try: cb(event_name)
+            except CancelFitException:
+                if getattr(self, 'cancelled_by', None) is None: self.cancelled_by = (type(cb).__name__, event_name, getattr(self, 'epoch', 0))
+                raise
+
 # %% ../nbs/03_learner.ipynb #7d7b0a05
 @delegates(Learner, but=['loss_func','opt_func','metrics','moms','wd'])
 def cifar_learner(
@@ -83,13 +104,13 @@ def cifar_learner(
     path='.', # Where `CSVLogger` and `save` write
     cbs=None, # More callbacks
     **kwargs,
-)->Learner:
+)->CifarLearner:
     "The recipe's `Learner`: `cifar_resnet`, cross-entropy on logits (optionally label-smoothed), plain Adam, accuracy."
     prec = resolve_precision(precision, dls.device or 'cpu')
     cbs = L(cbs) + ([ChannelsLast()] if channels_last else []) + ([DeviceMixedPrecision(prec)] if prec!='fp32' else [])
     loss = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()
-    learn = Learner(dls, ifnone(model, cifar_resnet()), loss_func=loss, opt_func=recipe_adam,
-                    metrics=accuracy, moms=MOMS, wd=0., path=path, cbs=cbs, **kwargs)
+    learn = CifarLearner(dls, ifnone(model, cifar_resnet()), loss_func=loss, opt_func=recipe_adam,
+                         metrics=accuracy, moms=MOMS, wd=0., path=path, cbs=cbs, **kwargs)
     if compile: learn.model.compile()  # in place: the state dict keeps its keys
     learn.precision = prec
     return learn
