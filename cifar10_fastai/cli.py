@@ -6,13 +6,14 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/cli.html.md"""
 
 # %% auto #0
 __all__ = ['USER_ERRORS', 'check_flags', 'given_flags', 'cifar10_train', 'cifar10_lr_find', 'cifar10_evaluate', 'cifar10_export',
-           'cifar10_predict']
+           'cifar10_predict', 'cifar10_demo']
 
 # %% ../nbs/05_cli.ipynb #8aa66e78
-import argparse, inspect, math, operator, signal, sys, threading
+import argparse, inspect, math, operator, os, signal, sys, tempfile, threading, time
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Annotated
+from fastcore.basics import ifnone
 from fastcore.script import call_parse, anno_parser, is_cli
 from pathlib import Path
 from .core import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
@@ -25,6 +26,7 @@ from .checkpoint import *
 from .lr_find import *
 from .run import *
 from .interpret import *
+from .demo import *
 
 # %% ../nbs/05_cli.ipynb #c9d0b31d
 USER_ERRORS = (CifarDataError, RunError, ValueError, OSError) # reported as one line; anything else is a bug and keeps its traceback
@@ -130,12 +132,17 @@ def cifar10_evaluate(
 @call_parse
 def cifar10_export(
     run:str, # Run folder written by cifar10-train
-    data:str=None, # CIFAR-10 location (default: the one the run used; its test images check the ONNX file)
+    space:str=None, # Write a folder ready for a Hugging Face Space here instead (app.py, requirements.txt, README.md, the weights alone, config.json, example images)
+    data:str=None, # CIFAR-10 location (default: the one the run used; its test images check the ONNX file, or become the Space's examples)
     check_md5:bool=True, # Check the data files' md5 against the official release
     progress:bool=True, # Progress bars, drawn on a terminal only (exporting draws none)
 ):
-    "Write RUN/export.pkl (fastai `load_learner`) and RUN/model.onnx (float images in [0,1] → probabilities), checked against PyTorch."
-    try: pkl,onnx_fn,err = export_run(load_run(run, data=data, test_limit=64, device='cpu', check_md5=check_md5))
+    "Write RUN/export.pkl (fastai `load_learner`) and RUN/model.onnx (float images in [0,1] → probabilities), checked against PyTorch; or, with --space, a Hugging Face Space."
+    try:
+        if space is not None:
+            d = export_space(run, space, data=data, check_md5=check_md5)
+            print(f"cifar10-export: the Space is in {d}; try it with: cd {d} && pip install -r requirements.txt && python app.py"); return
+        pkl,onnx_fn,err = export_run(load_run(run, data=data, test_limit=64, device='cpu', check_md5=check_md5))
     except USER_ERRORS as e: _fail('cifar10-export', e)
     print(f"cifar10-export: {pkl} and {onnx_fn} (ONNX vs PyTorch: largest difference {err:.1e})")
 
@@ -168,3 +175,37 @@ def cifar10_predict(
         if 'error' in r: print(f"cifar10-predict: error: {r['error']}", file=sys.stderr)
         else: print(f"{r['item']}: " + ', '.join(f"{c} {p:.3f}" for c,p in r['top']) + (f"  ({r['note']})" if r.get('note') else ''))
     if any('error' in r for r in res): sys.exit(1)
+
+# %% ../nbs/05_cli.ipynb #7880dfed
+@call_parse
+def cifar10_demo(
+    run:str, # Run folder written by cifar10-train (or a Space folder from cifar10-export --space)
+    port:Annotated[int, between(1, 65535)]=None, # Port (default: the first free one from 7860)
+    host:str='127.0.0.1', # Address to listen on: 127.0.0.1 is this machine only; 0.0.0.0 shows the demo to your network (no login)
+    device:str='auto', # auto, cpu, cuda or cuda:N
+    examples:Annotated[int, between(0, 100)]=1, # Example test images of each class (0: none)
+    data:str=None, # CIFAR-10 location for the examples (default: the one the run used)
+    check_md5:bool=True, # Check the data files' md5 against the official release
+    max_file_mb:Annotated[int, at_least(1)]=10, # Largest upload accepted, in MB
+    load_pickle:bool=False, # Use RUN/export.pkl (from cifar10-export) instead of the checkpoint. It is a pickle: loading it runs any code it holds, so only for files you made or trust
+    progress:bool=True, # Progress bars, drawn on a terminal only (the demo draws none)
+):
+    "Serve the web demo of a run with Gradio: upload an image, see the top classes, the 32×32 image the network saw and its Grad-CAM overlay."
+    check_flags('cifar10-demo', cifar10_demo, locals())
+    if threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        import_gradio()
+        learn = _predict_learner(run, device, load_pickle)
+        ex = sorted((Path(run)/'examples').glob('*.png'))
+        if not ex and examples:
+            try: ex = example_images(Path(os.environ.get('GRADIO_TEMP_DIR', tempfile.mkdtemp()))/'examples', ifnone(data, (getattr(learn, 'config', None) or {}).get('data')), per_class=examples, check_md5=check_md5)
+            except CifarDataError as e: print(f"cifar10-demo: no example images ({e})")
+        app = demo_app(learn, ex)
+        _,url,_ = launch_demo(app, host=host, port=port, max_file_size=f"{max_file_mb}mb", block=False)
+    except USER_ERRORS as e: _fail('cifar10-demo', e)
+    except KeyboardInterrupt: _fail('cifar10-demo', 'interrupted before the demo started', 130)
+    print(f"cifar10-demo: the demo of {run} is at {url} (Ctrl-C to stop)", flush=True)
+    try:
+        while True: time.sleep(0.2)
+    except KeyboardInterrupt: app.close()
+    print("cifar10-demo: stopped")

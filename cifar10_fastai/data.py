@@ -18,7 +18,8 @@ from fastai.vision.data import * # `show_batch` and `show_results` for images
 
 # %% auto #0
 __all__ = ['CIFAR_CLASSES', 'CIFAR_ENV', 'CIFAR_ARCHIVE', 'CIFAR_ARCHIVE_MD5', 'CIFAR_FILES_MD5', 'CifarDataError', 'cifar_path',
-           'cifar_image', 'ArrayDataset', 'load_cifar', 'ArrayDL', 'channel_stats', 'cifar_dls', 'dls_stats']
+           'open_image', 'cifar_image', 'ArrayDataset', 'load_cifar', 'ArrayDL', 'channel_stats', 'cifar_dls',
+           'dls_stats']
 
 # %% ../nbs/00_data.ipynb #8573dd81
 CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
@@ -118,19 +119,38 @@ def _find_source(p:Path):
     if (p/'train').is_dir() and (p/'test').is_dir(): return _read_pngs,p
 
 # %% ../nbs/00_data.ipynb #44bedb89
-def _open(fn)->Image.Image:
+def _rgb(im:Image.Image)->Image.Image:
+    "RGB of any Pillow image: 16- and 32-bit greyscale scaled to 8 bits, transparency laid over white, an animation's first frame."
+    if im.mode in ('I','F') or im.mode.startswith('I;16'):
+        a = np.asarray(im, dtype=np.float32)
+        im = Image.fromarray((a/(257 if a.max()>255 else 1)).clip(0,255).round().astype(np.uint8))
+    if 'A' in im.mode or 'transparency' in im.info:
+        im = Image.alpha_composite(Image.new('RGBA', im.size, 'white'), im.convert('RGBA'))
+    return im.convert('RGB')
+
+def open_image(
+    fn, # An image file
+    name:str|None=None, # What to call it in messages (default: `fn`), such as the name of an uploaded file
+)->Image.Image:
+    "An image file as an RGB PIL image (see `_rgb`); a `ValueError` saying why for a missing, unreadable, truncated or oversized file."
+    name = ifnone(name, fn)
     try:
-        with Image.open(fn) as im: return im.convert('RGB')
-    except FileNotFoundError: raise ValueError(f"{fn}: no such file") from None
-    except (UnidentifiedImageError, OSError) as e: raise ValueError(f"{fn}: not a readable image ({e.__class__.__name__})") from None
+        with Image.open(fn) as im:
+            if im.width*im.height > Image.MAX_IMAGE_PIXELS:  # checked on the header, before decoding: Pillow only warns below twice its limit
+                raise ValueError(f"{name}: {im.width}×{im.height} pixels is over Pillow's limit of {Image.MAX_IMAGE_PIXELS/1e6:.0f} megapixels for one image (a decompression-bomb guard)")
+            return _rgb(im)
+    except FileNotFoundError: raise ValueError(f"{name}: no such file") from None
+    except Image.DecompressionBombError as e: raise ValueError(f"{name}: {e}") from None
+    except UnidentifiedImageError: raise ValueError(f"{name}: not an image (Pillow cannot read this file{' – it is empty' if Path(fn).is_file() and Path(fn).stat().st_size==0 else ''})") from None
+    except OSError as e: raise ValueError(f"{name}: the image cannot be decoded ({e})") from None
 
 def cifar_image(o)->tuple:
     "A 3×32×32 uint8 tensor from an image file, a PIL image, a uint8 H×W(×3) array or a 3×H×W tensor (uint8, or floats in [0,1]), and a note if it was resized; a `ValueError` saying why for anything else."
-    if isinstance(o, (str,Path)): o = _open(o)
+    if isinstance(o, (str,Path)): o = open_image(o)
     if isinstance(o, np.ndarray) and o.dtype==np.uint8 and (o.ndim==2 or o.ndim==3 and o.shape[-1] in (3,4)): o = Image.fromarray(o)
     if isinstance(o, Image.Image):
         note = None if o.size==(32,32) else f"resized from {o.size[0]}×{o.size[1]} to 32×32"
-        return torch.from_numpy(np.array(o.convert('RGB').resize((32,32), Image.BILINEAR))).permute(2,0,1).contiguous(),note
+        return torch.from_numpy(np.array(_rgb(o).resize((32,32), Image.BILINEAR))).permute(2,0,1).contiguous(),note
     try: t = torch.as_tensor(o)
     except (TypeError, ValueError, RuntimeError): raise ValueError(f"not an image: {type(o).__name__}") from None
     if t.ndim!=3 or t.shape[0]!=3: raise ValueError(f"expected a 3×H×W image tensor or an H×W×3 uint8 array, got shape {tuple(t.shape)}")

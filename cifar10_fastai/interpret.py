@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
 from fastai.interpret import ClassificationInterpretation
-from fastai.callback.hook import hook_output
+from fastai.callback.hook import Hook
 from fastai.vision.core import show_image
 from fastai.vision.data import get_grid
 from .model import *
@@ -117,17 +117,16 @@ def gradcam(
     cls:Tensor, # The class to explain for each image (N)
     layer:nn.Module|None=None, # Layer whose output is used (default `model.layer2`)
 )->Tensor:
-    "Grad-CAM heatmaps (N×H×W, each scaled to [0,1]) for classes `cls`, using fastai's hooks."
+    "Grad-CAM heatmaps (N×H×W, each scaled to [0,1]) for classes `cls`: the gradient of each class score with respect to `layer`'s output, kept by a fastai `Hook`."
     layer = ifnone(layer, model.layer2)
     model.eval()
-    with torch.enable_grad(), hook_output(layer) as ha, hook_output(layer, grad=True) as hg, warnings.catch_warnings():
-        # fastai's gradient hook is torch's non-full backward hook, which warns for a multi-op layer; only its grad_input
-        # would be wrong, and Grad-CAM reads the gradient of the layer's output
-        warnings.filterwarnings('ignore', message='Using a non-full backward hook')
-        out = model(x.float().requires_grad_())
-        out.gather(1, cls[:,None].to(out.device)).sum().backward()
-    acts,grads = ha.stored.float(),hg.stored[0].float()
-    cam = F.relu((grads.mean((2,3), keepdim=True)*acts).sum(1, keepdim=True))
+    # the layer's output is made to require a gradient and `torch.autograd.grad` goes back to it alone: nothing below it is
+    # differentiated, no weight gradient is accumulated, and it works with frozen weights as well (the web demo's)
+    with torch.enable_grad(), Hook(layer, lambda m,i,o: o if o.requires_grad else o.requires_grad_(), detach=False) as h:
+        out = model(x.float())
+        acts = h.stored
+        grads, = torch.autograd.grad(out.gather(1, cls[:,None].to(out.device)).sum(), acts)
+    cam = F.relu((grads.float().mean((2,3), keepdim=True)*acts.detach().float()).sum(1, keepdim=True))
     cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:,0]
     return (cam/cam.amax((1,2), keepdim=True).clamp_min(1e-12)).detach().cpu()
 

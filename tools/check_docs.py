@@ -11,8 +11,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync'] # this machine has no network: no background requests
+from cifar10_fastai.demo import CHROMIUM_ARGS # this machine has no network: no background requests of the browser's own
 
 class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *a): pass

@@ -150,6 +150,7 @@ class Site:
         (self.out/'search.json').write_text(json.dumps(index))
         (self.out/'site.css').write_text(CSS + HtmlFormatter().get_style_defs('.highlight'))
         (self.out/'search.js').write_text(JS)
+        if (ROOT/'nbs'/'images').is_dir(): shutil.copytree(ROOT/'nbs'/'images', self.out/'images')  # pictures the markdown cells show
         return pages
 
 CSS = """
@@ -206,6 +207,7 @@ def readme(index_nb:Path, dst:Path):
             txt = o.get('text') or o.get('data', {}).get('text/plain')
             if txt: out.append('    ' + ''.join(txt).rstrip().replace('\n', '\n    '))
     text = re.sub(r'\]\(((?:tutorials/)?\w+)\.ipynb\)', r'](nbs/\1.ipynb)', '\n\n'.join(out) + '\n')
+    text = re.sub(r'\]\((images/[^)\s]+)\)', r'](nbs/\1)', text)  # pictures live in nbs/images
     dst.write_text(text)
 
 def main():
