@@ -135,7 +135,10 @@ def open_image(
     "An image file as an RGB PIL image (see `_rgb`); a `ValueError` saying why for a missing, unreadable, truncated or oversized file."
     name = ifnone(name, fn)
     try:
-        with Image.open(fn) as im:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)  # Pillow warns on opening; the check below says it in one line
+            im = Image.open(fn)
+        with im:
             if im.width*im.height > Image.MAX_IMAGE_PIXELS:  # checked on the header, before decoding: Pillow only warns below twice its limit
                 raise ValueError(f"{name}: {im.width}×{im.height} pixels is over Pillow's limit of {Image.MAX_IMAGE_PIXELS/1e6:.0f} megapixels for one image (a decompression-bomb guard)")
             return _rgb(im)

@@ -8,7 +8,8 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/demo.html.md"""
 __all__ = ['CHROMIUM_ARGS', 'SPACE_APP', 'DEMO_GOALS', 'import_gradio', 'example_images', 'pixels', 'cam_overlay', 'demo_predict',
            'demo_app', 'launch_demo', 'check_demo_page', 'export_space', 'bench_demo']
 
-# %% ../nbs/04a_demo.ipynb #b6194a4d
+# %% ../nbs/04a_demo.ipynb #d54cae4c
+from .data import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
 import atexit, html, json, os, shutil, statistics, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +18,6 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from PIL import Image
 from matplotlib import colormaps
 from fastai.basics import *
-from .data import *
 from .model import *
 from .checkpoint import *
 from .run import *
@@ -85,7 +85,7 @@ def demo_predict(
     cam = gradcam(learn.model, xb, p.argmax()[None])[0]
     return {c: float(q) for c,q in zip(learn.dls.vocab, p.float())},pixels(x),cam_overlay(x, cam),note
 
-# %% ../nbs/04a_demo.ipynb #29c1fd86
+# %% ../nbs/04a_demo.ipynb #2f8f219d
 def _about(cfg:dict, epoch, path)->str:
     "A few words on a run: its epochs, preset, which weights, and its last test accuracy (from history.csv, when there is one)"
     try: acc = f"test accuracy {float(pd.read_csv(Path(path)/'history.csv')['accuracy'].iloc[-1]):.2%}"
@@ -136,10 +136,11 @@ def launch_demo(
     **kwargs, # More of Gradio's `launch` arguments, such as `inline=True` in Jupyter
 ):
     "Serve `app` with Gradio on this machine only unless told otherwise: no share link (it needs the internet), no monitoring page, no browser opened."
+    kwargs.setdefault('inline', False)  # Gradio would put the page in a notebook's output as it starts: only when asked
     return app.launch(server_name=host, server_port=port, max_file_size=max_file_size, share=False, inbrowser=False,
                       enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, prevent_thread_lock=not block, quiet=True, **kwargs)
 
-# %% ../nbs/04a_demo.ipynb #7f4dd2c7
+# %% ../nbs/04a_demo.ipynb #97158051
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync'] # no background requests of the browser's own
 
@@ -185,7 +186,7 @@ def check_demo_page(
     "Open the demo in headless Chromium, upload `image` and wait for the prediction and the Grad-CAM overlay, then each `bad` file and its message; the problems found (empty: none) and the prediction as the page shows it. Any request to another host, console error or uncaught exception is a problem."
     with ThreadPoolExecutor(1) as ex: return ex.submit(_check_page, url, image, bad, chromium, screenshot, timeout).result()  # Playwright's sync API refuses to run in a thread with an asyncio loop, as in Jupyter
 
-# %% ../nbs/04a_demo.ipynb #d89bbb7b
+# %% ../nbs/04a_demo.ipynb #2c827c54
 SPACE_APP = '''\
 # The web demo of one cifar10_fastai run: `python app.py` serves it on 127.0.0.1:7860 (on Hugging Face Spaces,
 # which sets GRADIO_SERVER_NAME=0.0.0.0, on the Space's address). The run is this folder: config.json, models/last.pth
@@ -237,7 +238,7 @@ def _repo_url()->str:
     urls = dict(u.split(', ', 1) for u in (metadata('cifar10_fastai').get_all('Project-URL') or []))
     return urls.get('Repository', 'https://github.com/cifar10-fastai/cifar10_fastai') + '.git'
 
-# %% ../nbs/04a_demo.ipynb #4378b285
+# %% ../nbs/04a_demo.ipynb #885f275e
 def _ask(client, url:str, image, tta:bool=False)->dict:
     "One request through Gradio's HTTP API, as any client makes it: upload the file, call `predict`, read the answer's event stream."
     up = client.post(url+'gradio_api/upload', files={'files': (Path(image).name, Path(image).read_bytes())})
