@@ -32,7 +32,8 @@ from .demo import *
 USER_ERRORS = (CifarDataError, RunError, ValueError, OSError) # reported as one line; anything else is a bug and keeps its traceback
 
 def _fail(prog, msg, code=2):
-    print(f"{prog}: error: {msg.flags() if isinstance(msg, SettingError) else msg}", file=sys.stderr)  # a setting named by its flag
+    sys.stderr.write(f"{prog}: error: {msg.flags() if isinstance(msg, SettingError) else msg}\n")  # a setting named by its flag; one write: several
+    sys.stderr.flush()                                                                          # processes sharing stderr cannot interleave their lines
     sys.exit(code)
 
 def check_flags(
@@ -198,7 +199,7 @@ def cifar10_demo(
         learn = _predict_learner(run, device, load_pickle)
         ex = sorted((Path(run)/'examples').glob('*.png'))
         if not ex and examples:
-            try: ex = example_images(Path(os.environ.get('GRADIO_TEMP_DIR', tempfile.mkdtemp()))/'examples', ifnone(data, (getattr(learn, 'config', None) or {}).get('data')), per_class=examples, check_md5=check_md5)
+            try: ex = example_images(Path(os.environ['GRADIO_TEMP_DIR'])/'examples', ifnone(data, (getattr(learn, 'config', None) or {}).get('data')), per_class=examples, check_md5=check_md5)
             except CifarDataError as e: print(f"cifar10-demo: no example images ({e})")
         app = demo_app(learn, ex)
         _,url,_ = launch_demo(app, host=host, port=port, max_file_size=f"{max_file_mb}mb", block=False)

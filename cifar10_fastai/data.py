@@ -7,7 +7,7 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/data.html.md"""
 # %% ../nbs/00_data.ipynb #13590294
 from __future__ import annotations
 import cifar10_fastai # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
-import hashlib, os, pickle, tarfile, warnings, zlib
+import hashlib, os, pickle, struct, tarfile, warnings, zlib
 from contextlib import contextmanager
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
@@ -138,14 +138,16 @@ def open_image(
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', Image.DecompressionBombWarning)  # Pillow warns on opening; the check below says it in one line
             im = Image.open(fn)
-        with im:
-            if im.width*im.height > Image.MAX_IMAGE_PIXELS:  # checked on the header, before decoding: Pillow only warns below twice its limit
-                raise ValueError(f"{name}: {im.width}×{im.height} pixels is over Pillow's limit of {Image.MAX_IMAGE_PIXELS/1e6:.0f} megapixels for one image (a decompression-bomb guard)")
-            return _rgb(im)
     except FileNotFoundError: raise ValueError(f"{name}: no such file") from None
     except Image.DecompressionBombError as e: raise ValueError(f"{name}: {e}") from None
     except UnidentifiedImageError: raise ValueError(f"{name}: not an image (Pillow cannot read this file{' – it is empty' if Path(fn).is_file() and Path(fn).stat().st_size==0 else ''})") from None
-    except OSError as e: raise ValueError(f"{name}: the image cannot be decoded ({e})") from None
+    except OSError as e: raise ValueError(f"{name}: cannot be read ({e.strerror or e})") from None
+    with im:
+        if im.width*im.height > Image.MAX_IMAGE_PIXELS:  # checked on the header, before decoding: Pillow only warns below twice its limit
+            raise ValueError(f"{name}: {im.width}×{im.height} pixels is over Pillow's limit of {Image.MAX_IMAGE_PIXELS/1e6:.0f} megapixels for one image (a decompression-bomb guard)")
+        try: return _rgb(im)
+        except (OSError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError, ValueError) as e:  # Pillow's decoders fail in all of these ways
+            raise ValueError(f"{name}: the image cannot be decoded ({e or type(e).__name__})") from None
 
 def cifar_image(o)->tuple:
     "A 3×32×32 uint8 tensor from an image file, a PIL image, a uint8 H×W(×3) array or a 3×H×W tensor (uint8, or floats in [0,1]), and a note if it was resized; a `ValueError` saying why for anything else."

@@ -38,7 +38,7 @@ def import_gradio():
     except ImportError: raise RunError("the web demo needs Gradio: pip install 'cifar10_fastai[demo]'") from None
     return gr
 
-# %% ../nbs/04a_demo.ipynb #564ca348
+# %% ../nbs/04a_demo.ipynb #a28fab75
 def example_images(
     dest, # Folder for the PNG files
     data=None, # CIFAR-10 location (default: $CIFAR10_DATA, else fastai's data folder)
@@ -46,7 +46,7 @@ def example_images(
     check_md5:bool=True, # Check the data files' md5
 )->list:
     "The first `per_class` test images of each class as PNG files named by index and class: the demo's examples."
-    _,tst = load_cifar(data, check_md5=check_md5)
+    _,tst = load_cifar(data, download=False, check_md5=check_md5)  # a demo starting offline must not fetch 170 MB
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     res = []
     for c,name in enumerate(tst.vocab):
@@ -85,7 +85,7 @@ def demo_predict(
     cam = gradcam(learn.model, xb, p.argmax()[None])[0]
     return {c: float(q) for c,q in zip(learn.dls.vocab, p.float())},pixels(x),cam_overlay(x, cam),note
 
-# %% ../nbs/04a_demo.ipynb #2f8f219d
+# %% ../nbs/04a_demo.ipynb #ec704e80
 def _about(cfg:dict, epoch, path)->str:
     "A few words on a run: its epochs, preset, which weights, and its last test accuracy (from history.csv, when there is one)"
     try: acc = f"test accuracy {float(pd.read_csv(Path(path)/'history.csv')['accuracy'].iloc[-1]):.2%}"
@@ -106,6 +106,8 @@ def demo_app(
         if upload is None: return None,None,None,''
         try: probs,seen,cam,note = demo_predict(learn, open_image(upload['path'], name=upload.get('orig_name') or Path(upload['path']).name), bool(tta))
         except ValueError as e: raise gr.Error(html.escape(str(e), quote=False), title='Not an image the demo can read', print_exception=False) from None
+        except Exception as e:  # a bug of ours, or of a decoder: a message in the page, the traceback in the server's log
+            raise gr.Error(f"the demo could not answer for this image ({type(e).__name__}); the server goes on", title='Something went wrong') from e
         return probs,seen,cam,note or ''
     about = _about(getattr(learn, 'config', None) or {}, getattr(learn, 'ckpt_epoch', None), learn.path)
     with gr.Blocks(title=title, delete_cache=(600, 600)) as app:
@@ -186,18 +188,21 @@ def check_demo_page(
     "Open the demo in headless Chromium, upload `image` and wait for the prediction and the Grad-CAM overlay, then each `bad` file and its message; the problems found (empty: none) and the prediction as the page shows it. Any request to another host, console error or uncaught exception is a problem."
     with ThreadPoolExecutor(1) as ex: return ex.submit(_check_page, url, image, bad, chromium, screenshot, timeout).result()  # Playwright's sync API refuses to run in a thread with an asyncio loop, as in Jupyter
 
-# %% ../nbs/04a_demo.ipynb #2c827c54
+# %% ../nbs/04a_demo.ipynb #451486e5
 SPACE_APP = '''\
 # The web demo of one cifar10_fastai run: `python app.py` serves it on 127.0.0.1:7860 (on Hugging Face Spaces,
 # which sets GRADIO_SERVER_NAME=0.0.0.0, on the Space's address). The run is this folder: config.json, models/last.pth
 # (weights only, loaded with weights_only=True) and examples/.
+import signal, sys
 from pathlib import Path
 from cifar10_fastai.interpret import load_run
 from cifar10_fastai.demo import demo_app, launch_demo
 
 here = Path(__file__).resolve().parent
 app = demo_app(load_run(here, test_set=False), examples=sorted((here/'examples').glob('*.png')))
-if __name__ == '__main__': launch_demo(app)
+if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))  # stopped like Ctrl-C: the uploads' folder is removed at exit
+    launch_demo(app)
 '''
 
 def export_space(
@@ -216,7 +221,8 @@ def export_space(
     if not ck.is_file(): raise RunError(f"{run} has no checkpoint {ck.relative_to(run)} (no epoch of the run has finished)")
     st = load_checkpoint(ck, keys=('model','epoch'))
     cfg = run_values(rec)
-    for d in (rec, rec.get('resolved', {})): d.pop('data', None)  # a path on this machine: not for a public Space
+    for d in (rec, rec.get('resolved', {})):  # paths and command lines of this machine: not for a public Space
+        for k in ('data', 'lr_from', 'argv', 'resumed'): d.pop(k, None)
     ex = example_images(dest/'examples', ifnone(data, cfg.get('data')), per_class=per_class, check_md5=check_md5)
     durable_save({'model': st['model'], 'epoch': st['epoch']}, dest/'models'/'last.pth')  # weights only: no optimiser, no random states
     save_json(rec, dest/'config.json')
@@ -238,7 +244,7 @@ def _repo_url()->str:
     urls = dict(u.split(', ', 1) for u in (metadata('cifar10_fastai').get_all('Project-URL') or []))
     return urls.get('Repository', 'https://github.com/cifar10-fastai/cifar10_fastai') + '.git'
 
-# %% ../nbs/04a_demo.ipynb #885f275e
+# %% ../nbs/04a_demo.ipynb #b5be7ac1
 def _ask(client, url:str, image, tta:bool=False)->dict:
     "One request through Gradio's HTTP API, as any client makes it: upload the file, call `predict`, read the answer's event stream."
     up = client.post(url+'gradio_api/upload', files={'files': (Path(image).name, Path(image).read_bytes())})
@@ -250,7 +256,7 @@ def _ask(client, url:str, image, tta:bool=False)->dict:
     data = next((l.split(':',1)[1] for l in reversed(out.splitlines()) if l.startswith('data:')), 'null')
     return dict(event=kind, data=json.loads(data))
 
-DEMO_GOALS = dict(p50_ms_1_client=100., answered_share=1.0)
+DEMO_GOALS = dict(p50_ms_1_client=100.) # and every request answered
 
 def bench_demo(
     url:str, # The demo's address
@@ -267,23 +273,25 @@ def bench_demo(
         try: r = _ask(c, url, image)
         except Exception as e: return None,f"{type(e).__name__}: {e}"
         return time.perf_counter()-t,(None if r['event']=='complete' and r['data'] and r['data'][0].get('label') else f"{r['event']}: {str(r['data'])[:100]}")
-    def stats(ts, wall, errs, k):
-        ok = [t for t in ts if t is not None]
+    def stats(res, wall):
+        ok = [t for t,e in res if e is None]  # answers only: a quick failure is no answer
         q = np.percentile(ok, [50, 95])*1000 if ok else [float('nan')]*2
-        return dict(requests=k, answered=len(ok)-len([e for e in errs if e]), p50_ms=float(q[0]), p95_ms=float(q[1]), requests_per_s=len(ok)/wall, errors=[e for e in errs if e][:5])
+        return dict(requests=len(res), answered=len(ok), p50_ms=float(q[0]), p95_ms=float(q[1]), requests_per_s=len(ok)/wall, errors=[e for _,e in res if e][:5])
     with httpx.Client(timeout=120) as c:
         for _ in range(warmup): timed(c)
         t0 = time.perf_counter(); one = [timed(c) for _ in range(n1)]; w1 = time.perf_counter()-t0
-    local = threading.local()
+    local,opened = threading.local(),[]
     def worker(_):
-        if not hasattr(local, 'c'): local.c = httpx.Client(timeout=300)
+        if not hasattr(local, 'c'): local.c = httpx.Client(timeout=300); opened.append(local.c)
         return timed(local.c)
-    with ThreadPoolExecutor(clients) as ex:
-        t0 = time.perf_counter(); many = list(ex.map(worker, range(n))); wn = time.perf_counter()-t0
-    res = {'1 client': stats([t for t,_ in one], w1, [e for _,e in one], n1),
-           f'{clients} clients': stats([t for t,_ in many], wn, [e for _,e in many], n)}
+    try:
+        with ThreadPoolExecutor(clients) as ex:
+            t0 = time.perf_counter(); many = list(ex.map(worker, range(n))); wn = time.perf_counter()-t0
+    finally:
+        for c in opened: c.close()
+    res = {'1 client': stats(one, w1), f'{clients} clients': stats(many, wn)}
     r1,rn = res['1 client'],res[f'{clients} clients']
-    res['goals'] = {f"p50 ≤ {DEMO_GOALS['p50_ms_1_client']:g} ms with 1 client": r1['p50_ms']<=DEMO_GOALS['p50_ms_1_client'],
+    res['goals'] = {f"p50 ≤ {DEMO_GOALS['p50_ms_1_client']:g} ms with 1 client, every request answered": r1['p50_ms']<=DEMO_GOALS['p50_ms_1_client'] and r1['answered']==n1,
                     f"all {n} requests of {clients} clients answered": rn['answered']==n}
     res['goals_met'] = all(res['goals'].values())
     return res
