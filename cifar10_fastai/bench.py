@@ -10,7 +10,7 @@ __all__ = ['GOALS', 'StepTimes', 'pure_step', 'baseline', 'step_flops', 'matmul_
 
 # %% ../nbs/06_bench.ipynb #07ad13c2
 from .data import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
-import json, os, platform, statistics, sys, tempfile, time
+import json, os, platform, statistics, sys, time
 from contextlib import nullcontext
 from datetime import datetime, timezone
 import numpy as np, torch, torch.nn.functional as F

@@ -9,7 +9,7 @@ __all__ = ['USER_ERRORS', 'check_flags', 'given_flags', 'cifar10_train', 'cifar1
            'cifar10_predict', 'cifar10_demo']
 
 # %% ../nbs/05_cli.ipynb #8aa66e78
-import argparse, inspect, math, operator, os, signal, sys, tempfile, threading, time
+import argparse, inspect, math, operator, os, signal, sys, threading, time
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Annotated

@@ -8,37 +8,33 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/demo.html.md"""
 __all__ = ['CHROMIUM_ARGS', 'SPACE_APP', 'DEMO_GOALS', 'import_gradio', 'example_images', 'pixels', 'cam_overlay', 'demo_predict',
            'demo_app', 'launch_demo', 'check_demo_page', 'export_space', 'bench_demo']
 
-# %% ../nbs/04a_demo.ipynb #d54cae4c
+# %% ../nbs/04a_demo.ipynb #2ada1559
 from .data import * # first: the package's __init__ silences torch's warning about fastai's `torch.jit.script`
-import atexit, html, json, os, shutil, statistics, tempfile, threading, time
+import atexit, html, json, os, shutil, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
+from importlib.metadata import metadata, version, PackageNotFoundError
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from PIL import Image
 from matplotlib import colormaps
 from fastai.basics import *
-from .model import *
 from .checkpoint import *
 from .run import *
 from .interpret import *
 
-# %% ../nbs/04a_demo.ipynb #42457894
-_CACHE = None
-
+# %% ../nbs/04a_demo.ipynb #c485be22
 def import_gradio():
     "Gradio (the `demo` extra), imported on first use with its analytics and version check off and its upload cache in a folder of this process's own, removed at exit."
-    global _CACHE
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')  # no request leaves the machine: no analytics, no version check
-    if _CACHE is None and 'GRADIO_TEMP_DIR' not in os.environ:
-        _CACHE = tempfile.mkdtemp(prefix='cifar10-demo-')
-        os.environ['GRADIO_TEMP_DIR'] = _CACHE
-        atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+    if 'GRADIO_TEMP_DIR' not in os.environ:  # set once: by the user, or here on the first call
+        os.environ['GRADIO_TEMP_DIR'] = d = tempfile.mkdtemp(prefix='cifar10-demo-')
+        atexit.register(shutil.rmtree, d, ignore_errors=True)
     try: import gradio as gr
     except ImportError: raise RunError("the web demo needs Gradio: pip install 'cifar10_fastai[demo]'") from None
     return gr
 
-# %% ../nbs/04a_demo.ipynb #a28fab75
+# %% ../nbs/04a_demo.ipynb #2a686647
 def example_images(
     dest, # Folder for the PNG files
     data=None, # CIFAR-10 location (default: $CIFAR10_DATA, else fastai's data folder)
@@ -56,7 +52,7 @@ def example_images(
             res.append(fn)
     return sorted(res)
 
-# %% ../nbs/04a_demo.ipynb #8b1fd161
+# %% ../nbs/04a_demo.ipynb #1a0a0808
 def pixels(x:Tensor, size:int=160)->np.ndarray:
     "A 3×32×32 uint8 image scaled up to `size`×`size`×3, each pixel a square: a browser would blur a 32×32 picture shown large."
     return F.interpolate(x[None].float(), size=size, mode='nearest')[0].permute(1,2,0).numpy().astype(np.uint8)
@@ -85,7 +81,7 @@ def demo_predict(
     cam = gradcam(learn.model, xb, p.argmax()[None])[0]
     return {c: float(q) for c,q in zip(learn.dls.vocab, p.float())},pixels(x),cam_overlay(x, cam),note
 
-# %% ../nbs/04a_demo.ipynb #ec704e80
+# %% ../nbs/04a_demo.ipynb #2e2d9aac
 def _about(cfg:dict, epoch, path)->str:
     "A few words on a run: its epochs, preset, which weights, and its last test accuracy (from history.csv, when there is one)"
     try: acc = f"test accuracy {float(pd.read_csv(Path(path)/'history.csv')['accuracy'].iloc[-1]):.2%}"
@@ -142,7 +138,7 @@ def launch_demo(
     return app.launch(server_name=host, server_port=port, max_file_size=max_file_size, share=False, inbrowser=False,
                       enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, prevent_thread_lock=not block, quiet=True, **kwargs)
 
-# %% ../nbs/04a_demo.ipynb #97158051
+# %% ../nbs/04a_demo.ipynb #41a8902a
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync'] # no background requests of the browser's own
 
@@ -170,7 +166,7 @@ def _check_page(url, image, bad, chromium, screenshot, timeout):
             if screenshot: page.screenshot(path=str(screenshot))
         except PWTimeout: problems.append(f"no prediction with a Grad-CAM overlay for {Path(image).name} within {timeout:g} s"); top = ''
         for fn,words in bad:
-            page.locator('#image button[aria-label="Clear"]').first.click() if page.locator('#image button[aria-label="Clear"]').count() else None
+            if (clear := page.locator('#image button[aria-label="Clear"]')).count(): clear.first.click()
             upload(fn)
             try: page.get_by_text(words, exact=False).first.wait_for(timeout=timeout*1000)
             except PWTimeout: problems.append(f"uploading {Path(fn).name}: the page never said {words!r}")
@@ -188,7 +184,7 @@ def check_demo_page(
     "Open the demo in headless Chromium, upload `image` and wait for the prediction and the Grad-CAM overlay, then each `bad` file and its message; the problems found (empty: none) and the prediction as the page shows it. Any request to another host, console error or uncaught exception is a problem."
     with ThreadPoolExecutor(1) as ex: return ex.submit(_check_page, url, image, bad, chromium, screenshot, timeout).result()  # Playwright's sync API refuses to run in a thread with an asyncio loop, as in Jupyter
 
-# %% ../nbs/04a_demo.ipynb #451486e5
+# %% ../nbs/04a_demo.ipynb #dde62c2c
 SPACE_APP = '''\
 # The web demo of one cifar10_fastai run: `python app.py` serves it on 127.0.0.1:7860 (on Hugging Face Spaces,
 # which sets GRADIO_SERVER_NAME=0.0.0.0, on the Space's address). The run is this folder: config.json, models/last.pth
@@ -230,8 +226,8 @@ def export_space(
     req = ifnone(requirement, f"cifar10_fastai[demo] @ git+{_repo_url()}")
     (dest/'requirements.txt').write_text(f"{req}\n")
     (dest/'app.py').write_text(SPACE_APP)
-    try: import gradio as gr; sdk = f"sdk_version: {gr.__version__}\n"
-    except ImportError: sdk = ''
+    try: sdk = f"sdk_version: {version('gradio')}\n"  # the installed release's metadata: no need to import it
+    except PackageNotFoundError: sdk = ''
     (dest/'README.md').write_text(f"---\ntitle: CIFAR-10 ResNet\nemoji: 🛩️\ncolorFrom: blue\ncolorTo: indigo\nsdk: gradio\n{sdk}app_file: app.py\npinned: false\nlicense: apache-2.0\n---\n\n"
         f"# CIFAR-10 ResNet, trained with cifar10_fastai\n\nThe fast CIFAR-10 ResNet recipe ({len(ex)} example images; {_about(cfg, st['epoch'], run)}): "
         f"upload an image and see the top classes, the 32×32 image the network saw and where it looked (Grad-CAM).\n\n"
@@ -240,11 +236,10 @@ def export_space(
 
 def _repo_url()->str:
     "This project's repository, from the installed package's metadata"
-    from importlib.metadata import metadata
     urls = dict(u.split(', ', 1) for u in (metadata('cifar10_fastai').get_all('Project-URL') or []))
     return urls.get('Repository', 'https://github.com/cifar10-fastai/cifar10_fastai') + '.git'
 
-# %% ../nbs/04a_demo.ipynb #b5be7ac1
+# %% ../nbs/04a_demo.ipynb #24481979
 def _ask(client, url:str, image, tta:bool=False)->dict:
     "One request through Gradio's HTTP API, as any client makes it: upload the file, call `predict`, read the answer's event stream."
     up = client.post(url+'gradio_api/upload', files={'files': (Path(image).name, Path(image).read_bytes())})

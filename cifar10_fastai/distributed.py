@@ -8,7 +8,6 @@ Docs: https://cifar10-fastai.github.io/cifar10_fastai/distributed.html.md"""
 from __future__ import annotations
 import os, warnings
 from contextlib import contextmanager, nullcontext
-from datetime import timedelta
 from .learner import *
 from fastai.basics import *
 from fastai.distributed import DistributedDL, _round_to_multiple
@@ -89,14 +88,7 @@ def distributed_device(device='auto')->torch.device:
 @contextmanager
 def _in_processes(learn, cpu):
     "fastai's `distrib_ctx`, then a clean end of the process group (left to interpreter exit, gloo sometimes aborts the process)."
-    with learn.distrib_ctx(sync_bn=not cpu, cpu=cpu):
-        try: yield learn
-        except BaseException:
-            # a stop all processes agreed on (`SyncStopCallback`): they leave together, so that torchrun, which ends the others
-            # as soon as one exits, lets each say why; a failure of one alone gives up waiting after 30 s
-            try: dist.monitored_barrier(timeout=timedelta(seconds=30)) if dist.get_backend()=='gloo' else dist.barrier()
-            except Exception: pass
-            raise
+    with learn.distrib_ctx(sync_bn=not cpu, cpu=cpu): yield learn
     if dist.is_initialized(): dist.barrier(); dist.destroy_process_group()
 
 def distributed_setup(learn:Learner):
