@@ -99,8 +99,10 @@ def cifar10_lr_find(
 # %% ../nbs/05_cli.ipynb #0ac83e56
 def _loss_name(learn)->str:
     "The loss a learner trains and validates with, in words"
-    eps = getattr(getattr(learn.loss_func, 'func', None), 'eps', 0)
-    return f"label-smoothed cross-entropy, eps {eps:g}" if isinstance(learn.loss_func, LabelSmoothingCrossEntropyFlat) else 'cross-entropy' 
+    lf = getattr(learn.loss_func, 'loss', learn.loss_func)  # inside a `TemperedLoss`
+    eps,t = getattr(getattr(lf, 'func', None), 'eps', 0),getattr(learn.loss_func, 'temperature', 1)
+    s = f"label-smoothed cross-entropy, eps {eps:g}" if isinstance(lf, LabelSmoothingCrossEntropyFlat) else 'cross-entropy'
+    return s if t==1 else f"{s} on logits/{t:g}"
 
 # %% ../nbs/05_cli.ipynb #387b559f
 @call_parse

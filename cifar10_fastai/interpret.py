@@ -50,7 +50,8 @@ def load_run(
     else: trn = tst = ArrayDataset(torch.zeros(1,3,32,32, dtype=torch.uint8), torch.zeros(1, dtype=torch.long), split_idx=1)
     dls = cifar_dls(trn.subset(1), tst.subset(ifnone(test_limit, cfg.get('n_test'))), bs=cfg.get('bs', 512),
                     stats=[tensor(o) for o in cfg['normalize']], device=dev)
-    learn = cifar_learner(dls, precision=_run_precision(cfg, dev), label_smoothing=cfg.get('label_smoothing') or 0., path=out)  # the run's loss: the same test loss as in training
+    learn = cifar_learner(dls, precision=_run_precision(cfg, dev), label_smoothing=cfg.get('label_smoothing') or 0.,  # the run's loss: the same test loss as in training,
+                          temperature=cfg.get('temperature') or 1., path=out)                                       # and the same probabilities
     try: learn.model.load_state_dict(st['model'])
     except Exception as e: raise RunError(f"{ck} cannot be loaded into the recipe's network: {str(e).splitlines()[0][:200]}") from None
     learn.config,learn.ckpt_epoch = cfg,st['epoch']
@@ -202,7 +203,8 @@ def export_run(
     path = Path(ifnone(path, learn.path))
     with written(path/'export.pkl') as tmp: learn.export(tmp)  # fastai's export writes to a name: through `written`, a failure is one line
     mean,std = dls_stats(learn.dls)
-    net = nn.Sequential(ImageNormalize(mean, std), learn.model, nn.Softmax(dim=1)).float().cpu().eval()
+    t = getattr(learn.loss_func, 'temperature', 1.)  # the probabilities the run's loss was trained on (`TemperedLoss`)
+    net = nn.Sequential(ImageNormalize(mean, std), learn.model, *([Lambda(partial(torch.div, other=t))] if t!=1 else []), nn.Softmax(dim=1)).float().cpu().eval()
     net[1].to(memory_format=torch.contiguous_format)
     x = learn.dls.valid.dataset.x[:check_n].float()/255
     import onnxruntime as ort

@@ -19,8 +19,9 @@ from fastai.callback.schedule import *
 from fastai.vision.augment import RandTransform
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'ANNEALS', 'resolve_device', 'resolve_precision',
-           'DeviceMixedPrecision', 'CifarLearner', 'cifar_learner', 'check_one_cycle', 'combined_lin', 'EMACallback']
+__all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'OPTIMIZERS', 'ANNEALS', 'resolve_device', 'resolve_precision',
+           'DeviceMixedPrecision', 'nesterov_step', 'nesterov_sgd', 'TemperedLoss', 'CifarLearner', 'cifar_learner',
+           'check_one_cycle', 'combined_lin', 'EMACallback']
 
 # %% ../nbs/03_learner.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -72,6 +73,35 @@ LR_MAX = 2.54e-3 # default peak learning rate, until an LR range test gives one
 ADAM = dict(mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.) # plain Adam: PyTorch's defaults, no weight decay
 MOMS = (0.9,0.9,0.9) # beta1 is not cycled
 recipe_adam = partial(Adam, **ADAM)
+OPTIMIZERS = ('adam','sgd') # the recipe's Adam, or SGD with Nesterov momentum and L2 weight decay (`nesterov_sgd`, Myrtle.ai's ResNet-9 route)
+
+
+# %% ../nbs/03_learner.ipynb #f5e8427e
+def nesterov_step(p, lr, mom, grad_avg, **kwargs):
+    "Step with Nesterov momentum, `p -= lr*(grad + mom*grad_avg)`, as PyTorch's `SGD(nesterov=True)` does (fastai's `momentum_step` is heavy-ball)"
+    p.data.add_(p.grad.data.add(grad_avg, alpha=mom), alpha=-lr)
+
+def nesterov_sgd(params, lr, mom=0.9, wd=5e-4)->Optimizer:
+    "A fastai `Optimizer` computing PyTorch's `SGD(momentum=mom, nesterov=True, weight_decay=wd)`: L2 added to the gradient, momentum without dampening, a Nesterov step."
+    return Optimizer(params, [l2_reg, average_grad, nesterov_step], lr=lr, mom=mom, wd=wd)
+
+
+# %% ../nbs/03_learner.ipynb #3e7745b7
+class TemperedLoss:
+    "A fastai loss on the logits divided by `temperature`; its `activation` divides them too, so the probabilities `predict`, `get_preds` and `tta` report are those the loss was trained on."
+    def __init__(self,
+        loss, # A fastai loss with `activation` and `decodes`, as `CrossEntropyLossFlat`
+        temperature:float=1., # The logits are divided by this (Myrtle's ×0.125 is 8)
+    ): store_attr()
+    def __call__(self, x, *y, **kwargs): return self.loss(x/self.temperature, *y, **kwargs)
+    def activation(self, x): return self.loss.activation(x/self.temperature)
+    def decodes(self, x): return self.loss.decodes(x)
+    @property
+    def reduction(self): return self.loss.reduction # fastai's `get_preds(with_loss=True)` sets it to 'none'
+    @reduction.setter
+    def reduction(self, v): self.loss.reduction = v
+    def __repr__(self): return f"{self.loss!r} on logits/{self.temperature:g}"
+
 
 # %% ../nbs/03_learner.ipynb #b53a0ed8
 class CifarLearner(Learner):
@@ -93,7 +123,7 @@ class CifarLearner(Learner):
                 raise
 
 # %% ../nbs/03_learner.ipynb #7d7b0a05
-@delegates(Learner, but=['loss_func','opt_func','metrics','moms','wd'])
+@delegates(Learner, but=['loss_func','opt_func','metrics','moms','wd','wd_bn_bias'])
 def cifar_learner(
     dls:DataLoaders, # From `cifar_dls`
     model:nn.Module|None=None, # Default: a new `cifar_resnet()`
@@ -101,26 +131,36 @@ def cifar_learner(
     channels_last:bool=True, # Keep activations in channels-last memory format
     compile:bool=False, # `torch.compile` the network (slower on this project's CPU; see the benchmark)
     label_smoothing:float=0., # Train on fastai's `LabelSmoothingCrossEntropyFlat` with this `eps` (0: plain cross-entropy, the recipe)
+    temperature:float=1., # Divide the logits by this in the loss and its probabilities (`TemperedLoss`; 1: the recipe)
+    opt:str='adam', # 'adam': the recipe's plain Adam; 'sgd': `nesterov_sgd`
+    mom:float=0.9, # Momentum: Adam's β₁, or SGD's
+    sqr_mom:float=0.999, # Adam's β₂
+    eps:float=1e-8, # Adam's ε
+    wd:float=0., # Weight decay: Adam's decoupled (AdamW), SGD's added to the gradient (L2, on every parameter)
     path='.', # Where `CSVLogger` and `save` write
     cbs=None, # More callbacks
     **kwargs,
 )->CifarLearner:
-    "The recipe's `Learner`: `cifar_resnet`, cross-entropy on logits (optionally label-smoothed), plain Adam, accuracy."
+    "The recipe's `Learner`: `cifar_resnet`, cross-entropy on logits (optionally label-smoothed or tempered), plain Adam (or `nesterov_sgd`), accuracy."
+    if opt not in OPTIMIZERS: raise ValueError(f"opt must be one of {', '.join(OPTIMIZERS)}, not {opt!r}")
     prec = resolve_precision(precision, dls.device or 'cpu')
     cbs = L(cbs) + ([ChannelsLast()] if channels_last else []) + ([DeviceMixedPrecision(prec)] if prec!='fp32' else [])
     loss = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()
-    learn = CifarLearner(dls, ifnone(model, cifar_resnet()), loss_func=loss, opt_func=recipe_adam,
-                         metrics=accuracy, moms=MOMS, wd=0., path=path, cbs=cbs, **kwargs)
+    if temperature!=1: loss = TemperedLoss(loss, temperature)
+    opt_func = partial(Adam, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd) if opt=='adam' else partial(nesterov_sgd, mom=mom, wd=wd)
+    learn = CifarLearner(dls, ifnone(model, cifar_resnet()), loss_func=loss, opt_func=opt_func, metrics=accuracy,
+                         moms=(mom,)*3, wd=wd, wd_bn_bias=opt=='sgd', path=path, cbs=cbs, **kwargs)
     if compile: learn.model.compile()  # in place: the state dict keeps its keys
     learn.precision = prec
     return learn
+
 
 # %% ../nbs/03_learner.ipynb #4ea69a58
 def check_one_cycle(
     n_epoch:int, # Epochs
     n_iter:int, # Training steps per epoch
     lr_max:float, # Peak learning rate
-    lr_min:float, # First and last learning rate
+    lr_min:float, # First and last learning rate (0: from nothing)
     pct_start:float, # Fraction of the steps spent warming up
     lr_final:float|None=None, # Last learning rate (default `lr_min`)
 ):
@@ -130,7 +170,7 @@ def check_one_cycle(
     _chk(n_epoch>=1, f"epochs must be at least 1, not {n_epoch}")
     _chk(n_iter>=1, "there are no training batches: the training set is empty")
     _chk(math.isfinite(lr_max) and lr_max>0, f"lr-max must be a positive number, not {lr_max}")
-    _chk(math.isfinite(lr_min) and lr_min>0, f"lr-min must be a positive number, not {lr_min}")
+    _chk(math.isfinite(lr_min) and lr_min>=0, f"lr-min must be at least 0, not {lr_min}")
     _chk(lr_min<=lr_max, f"lr-min ({lr_min:g}) must not exceed lr-max ({lr_max:g})")
     if lr_final is not None: _chk(math.isfinite(lr_final) and 0<=lr_final<=lr_max, f"lr-final must be between 0 and lr-max ({lr_max:g}), not {lr_final}")
     _chk(0<pct_start<1, f"pct-start must be between 0 and 1, not {pct_start}")
@@ -150,7 +190,7 @@ ANNEALS = ('cos','linear') # fastai's cosine one cycle (the default), or the ori
 def fit_recipe(self:Learner,
     n_epoch:int=24, # Epochs
     lr_max:float=LR_MAX, # Peak learning rate
-    lr_min:float|None=None, # First learning rate, and the last unless `lr_final` is given (default `lr_max/10`)
+    lr_min:float|None=None, # First learning rate, and the last unless `lr_final` is given (default `lr_max/10`; 0: from nothing)
     pct_start:float=5/24, # Fraction of training spent rising to `lr_max`
     anneal:str='cos', # 'cos': fastai's `fit_one_cycle`; 'linear': straight lines, as the original notebook's `OneCycleLR`
     lr_final:float|None=None, # Last learning rate (default `lr_min`, the recipe's; 0 anneals to nothing)
@@ -160,7 +200,7 @@ def fit_recipe(self:Learner,
     lr_min = ifnone(lr_min, lr_max/10); lr_final = ifnone(lr_final, lr_min)
     if anneal not in ANNEALS: raise ValueError(f"anneal must be one of {', '.join(ANNEALS)}, not {anneal!r}")
     check_one_cycle(n_epoch, len(self.dls.train), lr_max, lr_min, pct_start, lr_final)
-    if anneal=='cos' and lr_final==lr_min: return self.fit_one_cycle(n_epoch, lr_max, div=lr_max/lr_min, div_final=lr_max/lr_min, pct_start=pct_start, **kwargs)
+    if anneal=='cos' and lr_final==lr_min>0: return self.fit_one_cycle(n_epoch, lr_max, div=lr_max/lr_min, div_final=lr_max/lr_min, pct_start=pct_start, **kwargs)
     moms,cbs = kwargs.pop('moms', None),kwargs.pop('cbs', None)  # as `fit_one_cycle` does, with our own ends and shape
     if self.opt is None: self.create_opt()
     self.opt.set_hyper('lr', lr_max)

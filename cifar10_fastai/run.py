@@ -33,13 +33,19 @@ class RunConfig:
         epochs:Annotated[int, at_least(1)]=24, # Epochs
         bs:Annotated[int, at_least(1)]=512, # Batch size
         lr_max:Annotated[float, positive]=None, # Peak learning rate, LR_MAX (default: from an LR range test run first)
-        lr_min:Annotated[float, positive]=None, # First learning rate, and the last unless `lr_final` is given (default LR_MAX/10)
+        lr_min:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=None, # First learning rate, and the last unless `lr_final` is given (default LR_MAX/10; 0: from nothing)
         lr_final:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=None, # Last learning rate (default LR_MIN; 0 anneals to nothing)
         lr_find:bool=True, # Run the LR range test first when no `lr_max` or `lr_from` is given (off: the reference LR_MAX, 2.54e-3)
         lr_from:str=None, # Take LR_MAX and LR_MIN from a saved LR range test (lr_find.json)
         pct_start:Annotated[float, Rule(lambda v: 0<v<1, 'between 0 and 1 (exclusive)')]=5/24, # Fraction of training spent warming up (5/24: the peak after epoch 5 of 24)
         anneal:Annotated[str, one_of(*ANNEALS)]='cos', # One cycle along cosines (cos: fastai's) or straight lines (linear: the original notebook's OneCycleLR)
         label_smoothing:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=0., # Label smoothing of the loss, e.g. 0.1 (0: plain cross-entropy, the recipe)
+        temperature:Annotated[float, positive]=1., # Divide the logits by this in the loss and in the probabilities reported (8: Myrtle's ×0.125; 1: the recipe)
+        opt:Annotated[str, one_of(*OPTIMIZERS)]='adam', # Optimiser: adam (the recipe's) or sgd (Nesterov momentum, L2 weight decay on every parameter)
+        mom:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=0.9, # Momentum: Adam's β₁, or SGD's
+        sqr_mom:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=0.999, # Adam's β₂
+        eps:Annotated[float, positive]=1e-8, # Adam's ε
+        wd:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=0., # Weight decay: Adam's decoupled (AdamW), SGD's L2 (0: none, the recipe)
         ema:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 (0: none) and below 1')]=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999 (0: none, to turn a preset's off)
         seed:Annotated[int, between(0, 2**32-1)]=42, # Random seed for weights, shuffling and augmentation
         precision:Annotated[str, one_of(*PRECISIONS)]='auto', # auto, bf16, fp16 or fp32 (auto: bf16 where the hardware has it natively)
@@ -89,6 +95,7 @@ class RunConfig:
 # %% ../nbs/03d_run.ipynb #f25faa5f
 PRESETS = dict(  # name: the `RunConfig` settings it gives; the runs that chose them are on the results page
     fast=dict(epochs=6, bs=128, lr_max=3e-3, lr_final=0., pct_start=0.25, label_smoothing=0.1),
+    best=dict(opt='sgd', mom=0.9, wd=5e-4, temperature=8., lr_max=0.4, lr_min=0., lr_final=0., anneal='linear', label_smoothing=0.2),  # Myrtle.ai's ResNet-9 training
 )
 
 def preset_config(
@@ -102,7 +109,7 @@ def preset_config(
 
 # %% ../nbs/03d_run.ipynb #d32213ec
 def recipe_setup(
-    cfg:RunConfig, # Batch size, seed, precision, memory format, compile, label smoothing
+    cfg:RunConfig, # Batch size, seed, precision, memory format, compile, loss and optimiser
     trn:ArrayDataset, tst:ArrayDataset, # Training and test data
     path='.', # The learner's folder
     device=None, # Default: `cfg.device`
@@ -113,7 +120,7 @@ def recipe_setup(
     set_seed(cfg.seed)
     dls = cifar_dls(trn, tst, bs=cfg.bs//n_proc, batch_tfms=recipe_tfms(), device=ifnone(device, resolve_device(cfg.device)))
     return dls,cifar_learner(dls, precision=ifnone(precision, cfg.precision), channels_last=cfg.channels_last, path=path, compile=cfg.compile,
-                                 label_smoothing=cfg.label_smoothing)
+                             label_smoothing=cfg.label_smoothing, temperature=cfg.temperature, opt=cfg.opt, mom=cfg.mom, sqr_mom=cfg.sqr_mom, eps=cfg.eps, wd=cfg.wd)
 
 # %% ../nbs/03d_run.ipynb #31f6ba1b
 def plot_run(learn:Learner)->dict:
@@ -191,12 +198,22 @@ def _resolve(cfg:RunConfig, dev, rec:dict|None, preset=None)->dict:
         prec,lr_max,lr_min,src = old['precision'],old['lr_max'],old['lr_min'],old.get('lr_source')
     return dict(device=str(dev), precision=resolve_precision(prec, dev), data=str(cifar_path(cfg.data)), lr_max=lr_max, lr_min=lr_min, lr_source=src)
 
+def _optimizer(cfg:RunConfig)->dict:
+    "The optimiser a run trains with, for its record"
+    if cfg.opt=='sgd': return dict(name='SGD', nesterov=True, mom=cfg.mom, wd=cfg.wd, wd_bn_bias=True)
+    return dict(name='Adam', mom=cfg.mom, sqr_mom=cfg.sqr_mom, eps=cfg.eps, wd=cfg.wd, moms=(cfg.mom,)*3)
+
+def _loss(cfg:RunConfig)->str:
+    "The loss a run trains with, for its record"
+    s = f'LabelSmoothingCrossEntropyFlat(eps={cfg.label_smoothing})' if cfg.label_smoothing else 'CrossEntropyLossFlat'
+    return s if cfg.temperature==1 else f"{s} on logits/{cfg.temperature:g}"
+
 def _record(cfg:RunConfig, preset, res:dict, dls, n_iter, n_proc)->dict:
     "What `config.json` keeps: the settings as given (with the preset's), what they resolved to, and the facts of the run."
     aug = {type(t).__name__: {k:v for k,v in vars(t).items() if k in ('size','padding','pad_mode','p','fill')}
            for t in dls.train.after_batch.fs if isinstance(t, RandTransform)}
     return dict(cfg.asdict(), preset=preset, resolved=res, n_train=len(dls.train_ds), n_test=len(dls.valid_ds), steps_per_epoch=n_iter, processes=n_proc,
-                optimizer=dict(name='Adam', **ADAM, moms=MOMS), loss=f'LabelSmoothingCrossEntropyFlat(eps={cfg.label_smoothing})' if cfg.label_smoothing else 'CrossEntropyLossFlat', augmentation=aug, normalize=dls_stats(dls),
+                optimizer=_optimizer(cfg), loss=_loss(cfg), augmentation=aug, normalize=dls_stats(dls),
                 versions=dict(python=platform.python_version(), torch=torch.__version__, fastai=fastai.__version__), machine=_machine(),
                 started=datetime.now(timezone.utc).isoformat(timespec='seconds'), argv=sys.argv)
 
@@ -227,7 +244,7 @@ def _fit(learn:Learner, cfg:RunConfig, res:dict, out:Path, start:int, progress:b
 @delegates(RunConfig)
 def train_recipe(
     out='runs/cifar10', # Output folder: config.json, history.csv, models/last.pth and best.pth, pictures
-    preset:str=None, # Start from a named set of settings (`PRESETS`), which the settings given here override: fast (6 epochs; see the results page)
+    preset:str=None, # Start from a named set of settings (`PRESETS`), which the settings given here override: fast (6 epochs) or best (Myrtle.ai's SGD; see the results page)
     resume:bool=False, # Continue the run in `out` from its last checkpoint, with the settings in its config.json
     overwrite:bool=False, # Replace the files of an earlier run in `out`
     progress:bool=True, # Show fastai's progress bars (off: one line per epoch)
@@ -282,7 +299,8 @@ def train_recipe(
     return learn
 
 # %% ../nbs/03d_run.ipynb #9d993157
-@delegates(RunConfig, but=[k for k in RunConfig.names() if k not in ('bs','train_limit','seed','precision','device','data','check_md5')])
+@delegates(RunConfig, but=[k for k in RunConfig.names() if k not in ('bs','train_limit','seed','precision','device','data','check_md5',
+                                                                       'label_smoothing','temperature','opt','mom','sqr_mom','eps','wd')])
 def lr_find_recipe(
     out, # Output folder for lr_find.json and lr_find.png
     num_it:int=100, # Steps of the sweep (at least 24: fastai's suggestions need them)
