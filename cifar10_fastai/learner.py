@@ -81,7 +81,7 @@ def nesterov_step(p, lr, mom, grad_avg, **kwargs):
     "Step with Nesterov momentum, `p -= lr*(grad + mom*grad_avg)`, as PyTorch's `SGD(nesterov=True)` does (fastai's `momentum_step` is heavy-ball)"
     p.data.add_(p.grad.data.add(grad_avg, alpha=mom), alpha=-lr)
 
-def nesterov_sgd(params, lr, mom=0.9, wd=5e-4)->Optimizer:
+def nesterov_sgd(params, lr, mom=0.9, wd=0.)->Optimizer:
     "A fastai `Optimizer` computing PyTorch's `SGD(momentum=mom, nesterov=True, weight_decay=wd)`: L2 added to the gradient, momentum without dampening, a Nesterov step."
     return Optimizer(params, [l2_reg, average_grad, nesterov_step], lr=lr, mom=mom, wd=wd)
 
@@ -133,16 +133,17 @@ def cifar_learner(
     label_smoothing:float=0., # Train on fastai's `LabelSmoothingCrossEntropyFlat` with this `eps` (0: plain cross-entropy, the recipe)
     temperature:float=1., # Divide the logits by this in the loss and its probabilities (`TemperedLoss`; 1: the recipe)
     opt:str='adam', # 'adam': the recipe's plain Adam; 'sgd': `nesterov_sgd`
-    mom:float=0.9, # Momentum: Adam's β₁, or SGD's
-    sqr_mom:float=0.999, # Adam's β₂
-    eps:float=1e-8, # Adam's ε
-    wd:float=0., # Weight decay: Adam's decoupled (AdamW), SGD's added to the gradient (L2, on every parameter)
+    mom:float=ADAM['mom'], # Momentum: Adam's β₁, or SGD's
+    sqr_mom:float=ADAM['sqr_mom'], # Adam's β₂
+    eps:float=ADAM['eps'], # Adam's ε
+    wd:float=ADAM['wd'], # Weight decay: Adam's decoupled (fastai's, not on BatchNorm and biases), SGD's added to the gradient (L2, on every parameter)
     path='.', # Where `CSVLogger` and `save` write
     cbs=None, # More callbacks
     **kwargs,
 )->CifarLearner:
     "The recipe's `Learner`: `cifar_resnet`, cross-entropy on logits (optionally label-smoothed or tempered), plain Adam (or `nesterov_sgd`), accuracy."
     if opt not in OPTIMIZERS: raise ValueError(f"opt must be one of {', '.join(OPTIMIZERS)}, not {opt!r}")
+    if not temperature>0: raise ValueError(f"temperature must be a positive number, not {temperature}")  # 0 divides by nothing, below 0 ranks the classes backwards
     prec = resolve_precision(precision, dls.device or 'cpu')
     cbs = L(cbs) + ([ChannelsLast()] if channels_last else []) + ([DeviceMixedPrecision(prec)] if prec!='fp32' else [])
     loss = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()

@@ -42,10 +42,10 @@ class RunConfig:
         label_smoothing:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=0., # Label smoothing of the loss, e.g. 0.1 (0: plain cross-entropy, the recipe)
         temperature:Annotated[float, positive]=1., # Divide the logits by this in the loss and in the probabilities reported (8: Myrtle's ×0.125; 1: the recipe)
         opt:Annotated[str, one_of(*OPTIMIZERS)]='adam', # Optimiser: adam (the recipe's) or sgd (Nesterov momentum, L2 weight decay on every parameter)
-        mom:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=0.9, # Momentum: Adam's β₁, or SGD's
-        sqr_mom:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=0.999, # Adam's β₂
-        eps:Annotated[float, positive]=1e-8, # Adam's ε
-        wd:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=0., # Weight decay: Adam's decoupled (AdamW), SGD's L2 (0: none, the recipe)
+        mom:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=ADAM['mom'], # Momentum: Adam's β₁, or SGD's
+        sqr_mom:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 and below 1')]=ADAM['sqr_mom'], # Adam's β₂
+        eps:Annotated[float, positive]=ADAM['eps'], # Adam's ε
+        wd:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=ADAM['wd'], # Weight decay: Adam's decoupled (fastai's, not on BatchNorm and biases), SGD's L2 (0: none, the recipe)
         ema:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 (0: none) and below 1')]=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999 (0: none, to turn a preset's off)
         seed:Annotated[int, between(0, 2**32-1)]=42, # Random seed for weights, shuffling and augmentation
         precision:Annotated[str, one_of(*PRECISIONS)]='auto', # auto, bf16, fp16 or fp32 (auto: bf16 where the hardware has it natively)
@@ -95,7 +95,7 @@ class RunConfig:
 # %% ../nbs/03d_run.ipynb #f25faa5f
 PRESETS = dict(  # name: the `RunConfig` settings it gives; the runs that chose them are on the results page
     fast=dict(epochs=6, bs=128, lr_max=3e-3, lr_final=0., pct_start=0.25, label_smoothing=0.1),
-    best=dict(opt='sgd', mom=0.9, wd=5e-4, temperature=8., lr_max=0.4, lr_min=0., lr_final=0., anneal='linear', label_smoothing=0.2),  # Myrtle.ai's ResNet-9 training
+    best=dict(opt='sgd', mom=0.9, wd=5e-4, temperature=8., lr_max=0.4, lr_min=0., lr_final=0., anneal='linear', label_smoothing=0.2),  # Myrtle.ai's ResNet-9 24-epoch SGD training, with their later label smoothing
 )
 
 def preset_config(
