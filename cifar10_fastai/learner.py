@@ -21,7 +21,7 @@ from fastai.vision.augment import RandTransform
 # %% auto #0
 __all__ = ['PRECISIONS', 'LR_MAX', 'ADAM', 'MOMS', 'recipe_adam', 'OPTIMIZERS', 'ANNEALS', 'resolve_device', 'resolve_precision',
            'DeviceMixedPrecision', 'nesterov_step', 'nesterov_sgd', 'TemperedLoss', 'CifarLearner', 'cifar_learner',
-           'check_one_cycle', 'combined_lin', 'EMACallback']
+           'check_one_cycle', 'combined_lin', 'EMACallback', 'LightEpochsCallback']
 
 # %% ../nbs/03_learner.ipynb #a5dd29b7
 PRECISIONS = ('auto','bf16','fp16','fp32')
@@ -229,3 +229,13 @@ class EMACallback(Callback):
     _docs = dict(before_fit="Start the average from the model (or from `state`), once",
                  after_step="Fold the weights after this step into the average",
                  before_validate="Validate with the averaged model", after_validate="Train on with the model itself")
+
+# %% ../nbs/03_learner.ipynb #8c94532a
+class LightEpochsCallback(Callback):
+    "Train the last `n` epochs with lighter augmentation: `CutOut` off in the training batch transforms (crop and flip stay)."
+    def __init__(self, n:int=1): store_attr()
+    def before_fit(self): self.cutouts = [(t, t.p) for t in self.dls.train.after_batch.fs if isinstance(t, CutOut)]
+    def before_epoch(self):
+        for t,p in self.cutouts: t.p = 0. if self.epoch >= self.n_epoch-self.n else p
+    def after_fit(self):
+        for t,p in self.cutouts: t.p = p

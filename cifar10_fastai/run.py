@@ -47,6 +47,7 @@ class RunConfig:
         eps:Annotated[float, positive]=ADAM['eps'], # Adam's ε
         wd:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=ADAM['wd'], # Weight decay: Adam's decoupled (fastai's, not on BatchNorm and biases), SGD's L2 (0: none, the recipe)
         ema:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 (0: none) and below 1')]=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999 (0: none, to turn a preset's off)
+        light_epochs:Annotated[int, at_least(0)]=0, # Train the last N epochs without CutOut (crop and flip only; 0: CutOut throughout, the recipe)
         seed:Annotated[int, between(0, 2**32-1)]=42, # Random seed for weights, shuffling and augmentation
         precision:Annotated[str, one_of(*PRECISIONS)]='auto', # auto, bf16, fp16 or fp32 (auto: bf16 where the hardware has it natively)
         channels_last:bool=True, # Channels-last memory format (off: NCHW)
@@ -61,7 +62,7 @@ class RunConfig:
         "Raise a `SettingError` at the first setting that breaks its rule, or a pair that contradicts itself"
         v = self.asdict()
         check_settings(type(self), v)
-        check_pair(v, 'lr_min', 'lr_max'); check_pair(v, 'lr_final', 'lr_max')
+        check_pair(v, 'lr_min', 'lr_max'); check_pair(v, 'lr_final', 'lr_max'); check_pair(v, 'light_epochs', 'epochs')
         if self.lr_max is not None and self.lr_from is not None: raise SettingError("give only one of {} and {}", 'lr_max', 'lr_from')
         return self
     @classmethod
@@ -281,7 +282,8 @@ def train_recipe(
     if state is not None: resume_learner(learn, state, _meta(rec))
     if not rank: save_json(rec, out/'config.json')
     learn.add_cbs([*([RunCSVLogger('history.csv')] if not rank else []), CheckpointCallback(_meta(rec), resume=state), SyncStopCallback(),
-                   *([EMACallback(cfg.ema, state=ifnone(state, {}).get('ema'))] if cfg.ema else []), *L(cbs)])
+                   *([EMACallback(cfg.ema, state=ifnone(state, {}).get('ema'))] if cfg.ema else []),
+                   *([LightEpochsCallback(cfg.light_epochs)] if cfg.light_epochs else []), *L(cbs)])
     if n_proc>1: torch.manual_seed(cfg.seed*1000+rank)  # the processes augment their images independently; the model is process 0's
     start = state['epoch'] if state is not None else 0
     lr_final = ifnone(cfg.lr_final, res['lr_min'])
@@ -303,9 +305,9 @@ def train_recipe(
                                                                        'label_smoothing','temperature','opt','mom','sqr_mom','eps','wd')])
 def lr_find_recipe(
     out, # Output folder for lr_find.json and lr_find.png
-    num_it:int=100, # Steps of the sweep (at least 24: fastai's suggestions need them)
-    start_lr:float=1e-7, # First learning rate of the sweep
-    end_lr:float=10., # Last learning rate of the sweep
+    num_it:int=LR_SWEEP['num_it'], # Steps of the sweep (at least 24: fastai's suggestions need them)
+    start_lr:float=LR_SWEEP['start_lr'], # First learning rate of the sweep
+    end_lr:float=LR_SWEEP['end_lr'], # Last learning rate of the sweep
     overwrite:bool=False, # Replace the files of an earlier run in `out`
     progress:bool=False, # Show fastai's progress bar
     **kwargs,
