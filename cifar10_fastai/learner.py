@@ -231,11 +231,24 @@ class EMACallback(Callback):
                  before_validate="Validate with the averaged model", after_validate="Train on with the model itself")
 
 # %% ../nbs/03_learner.ipynb #8c94532a
+def _train_tfms(dls)->list:
+    "The batch transforms of `dls`' training loader (inside fastai's `DistributedDL` when training in several processes)"
+    dl = dls.train
+    return getattr(dl, 'dl', dl).after_batch.fs
+
+@docs
 class LightEpochsCallback(Callback):
     "Train the last `n` epochs with lighter augmentation: `CutOut` off in the training batch transforms (crop and flip stay)."
-    def __init__(self, n:int=1): store_attr()
-    def before_fit(self): self.cutouts = [(t, t.p) for t in self.dls.train.after_batch.fs if isinstance(t, CutOut)]
-    def before_epoch(self):
-        for t,p in self.cutouts: t.p = 0. if self.epoch >= self.n_epoch-self.n else p
-    def after_fit(self):
-        for t,p in self.cutouts: t.p = p
+    def __init__(self,
+        n:int=1, # Epochs at the end of the fit without CutOut
+    ): store_attr()
+    def before_train(self):
+        if hasattr(self.learn, 'lr_finder'): return  # an LR range test keeps the training's augmentation
+        self.cutouts = [(t, t.p) for t in _train_tfms(self.dls) if isinstance(t, CutOut)]
+        if self.epoch >= self.n_epoch-self.n:
+            for t,_ in self.cutouts: t.p = 0.
+    def after_train(self):
+        for t,p in getattr(self, 'cutouts', []): t.p = p
+        self.cutouts = []
+    _docs = dict(before_train="Turn `CutOut` off when this is one of the last `n` epochs (from the epoch's number, so a resumed fit does the same)",
+                 after_train="Turn `CutOut` back on as it was")
