@@ -241,14 +241,12 @@ class LightEpochsCallback(Callback):
     "Train the last `n` epochs with lighter augmentation: `CutOut` off in the training batch transforms (crop and flip stay)."
     def __init__(self,
         n:int=1, # Epochs at the end of the fit without CutOut
-    ): store_attr()
+    ): store_attr(); self.cutouts = []
     def before_train(self):
-        if hasattr(self.learn, 'lr_finder'): return  # an LR range test keeps the training's augmentation
-        self.cutouts = [(t, t.p) for t in _train_tfms(self.dls) if isinstance(t, CutOut)]
-        if self.epoch >= self.n_epoch-self.n:
-            for t,_ in self.cutouts: t.p = 0.
+        light = self.epoch >= self.n_epoch-self.n and not hasattr(self.learn, 'lr_finder')  # an LR range test keeps the training's augmentation
+        self.cutouts = [(t, t.p) for t in _train_tfms(self.dls) if isinstance(t, CutOut)] if light else []
+        for t,_ in self.cutouts: t.p = 0.
     def after_train(self):
-        for t,p in getattr(self, 'cutouts', []): t.p = p
-        self.cutouts = []
+        for t,p in self.cutouts: t.p = p
     _docs = dict(before_train="Turn `CutOut` off when this is one of the last `n` epochs (from the epoch's number, so a resumed fit does the same)",
                  after_train="Turn `CutOut` back on as it was")

@@ -26,6 +26,11 @@ LR_SWEEP = dict(start_lr=1e-5, end_lr=1., num_it=100) # the recipe's sweep: 20 s
 LR_RULE = f"LR_MAX = {LR_FACTOR} × the LR at {FALL:.0%} of the loss's fall, LR_MIN = LR_MAX/10"
 LR_MIN_IT = 24 # the shortest sweep fastai's suggestions work on: they drop its first tenth and last 5 steps, and `slide` looks 15 back
 
+def _finite_len(losses)->int:
+    "How many of `losses` come before the first that is not finite (a diverged step)"
+    bad = (~tensor(losses).isfinite()).nonzero()
+    return int(bad[0]) if len(bad) else len(losses)
+
 def kept_steps(xs, num_it:int):
     "The steps of a sweep of `num_it` steps that fastai's suggestions read: the first tenth and the last 5 dropped, as `lr_find` does"
     return xs[num_it//10:-5]
@@ -38,7 +43,7 @@ def fall_point(
     "Where the loss curve has made `frac` of its fall from its first step to its minimum: the loss `level` and the `lr` at which it is first reached (interpolated in log LR)"
     check_settings(fall_point, dict(frac=frac))
     lr,loss = torch.as_tensor(lrs, dtype=torch.float64),torch.as_tensor(losses, dtype=torch.float64)
-    if not loss.isfinite().all(): n = int((~loss.isfinite()).nonzero()[0]); lr,loss = lr[:n],loss[:n]   # up to a diverged step (fastai stops at a NaN)
+    n = _finite_len(loss); lr,loss = lr[:n],loss[:n]   # up to a diverged step (fastai stops at a NaN)
     i = int(loss.argmin())
     level = loss[i] + (1-frac)*(loss[0]-loss[i])
     j = int((loss[:i+1] <= level).nonzero()[0])   # the first step at or below the level
@@ -50,7 +55,7 @@ def fall(lrs:list, losses:list, num_it:int, frac:float=FALL):
     p = fall_point(lrs, losses, frac)
     return p['lr'], (p['lr'], p['level'])
 
-LR_SUGGESTERS = (valley, steep, minimum, slide, fall) # fastai's suggestion functions, then the recipe's
+LR_SUGGESTERS = (valley, steep, minimum, slide) # fastai's suggestion functions, in that order (the recipe's `fall` is read once, below, on the recorded curve)
 
 def check_fall(p:dict, lrs, start_lr:float, end_lr:float):
     "Raise a `RunError` when the sweep read by `fall_point` (`p`, from `lrs`) has no fall to read: the loss never fell, or was still falling at the sweep's end"
@@ -72,17 +77,15 @@ def lr_range_test(
     try:
         with nullcontext() if progress else learn.no_bar(): sugg = learn.lr_find(start_lr, end_lr, num_it, show_plot=False, suggest_funcs=LR_SUGGESTERS)
     except (IndexError,ValueError):
-        ok = tensor(kept_steps(learn.recorder.losses, num_it)).float().isfinite()  # up to the first NaN
-        kept = len(ok) if ok.all() else int((~ok).nonzero()[0])
-        if kept>=16: raise  # not a sweep cut short: a bug, with its traceback
+        if _finite_len(kept_steps(learn.recorder.losses, num_it))>=16: raise  # not a sweep cut short: a bug, with its traceback
         raise RunError(f"the loss diverged early in the sweep of {num_it} steps, leaving too few for fastai's suggestions: end it lower than {end_lr:g}") from None
     finally:
         if not had_mdir and mdir.is_dir() and not any(mdir.iterdir()): mdir.rmdir()  # fastai's LRFinder leaves it behind
-    sugg = {k: float(v) for k,v in sugg._asdict().items()}
     lrs,losses = [float(o) for o in learn.recorder.lrs],[float(o) for o in learn.recorder.losses]
-    p = fall_point(kept_steps(lrs, num_it), kept_steps(losses, num_it))   # the point `fall` read, kept to show it
+    p = fall_point(kept_steps(lrs, num_it), kept_steps(losses, num_it))   # the recipe's reading of the steps fastai's suggestions read, kept to show it
     check_fall(p, kept_steps(lrs, num_it), start_lr, end_lr)
-    lr_max = LR_FACTOR*p['lr']  # fastai's `fall` read the same steps in float32
+    sugg = {**{k: float(v) for k,v in sugg._asdict().items()}, 'fall': p['lr']}
+    lr_max = LR_FACTOR*p['lr']
     return dict(lr_max=lr_max, lr_min=lr_max/10, rule=LR_RULE, suggestions=sugg, fall=p,
                 sweep=dict(start_lr=start_lr, end_lr=end_lr, num_it=num_it, steps=len(lrs)), lrs=lrs, losses=losses)
 
