@@ -240,7 +240,7 @@ def _train_tfms(dls)->list:
 class LightEpochsCallback(Callback):
     "Train the last `n` epochs with lighter augmentation: `CutOut` off in the training batch transforms (crop and flip stay)."
     def __init__(self,
-        n:int=1, # Epochs at the end of the fit without CutOut
+        n:int=1, # Epochs at the end of the fit without CutOut (the fit's epochs or more: all of them)
     ): store_attr(); self.cutouts = []
     def before_train(self):
         light = self.epoch >= self.n_epoch-self.n and not hasattr(self.learn, 'lr_finder')  # an LR range test keeps the training's augmentation
