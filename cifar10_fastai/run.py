@@ -47,7 +47,7 @@ class RunConfig:
         eps:Annotated[float, positive]=ADAM['eps'], # Adam's ε
         wd:Annotated[float, Rule(lambda v: math.isfinite(v) and v>=0, 'at least 0')]=ADAM['wd'], # Weight decay: Adam's decoupled (fastai's, not on BatchNorm and biases), SGD's L2 (0: none, the recipe)
         ema:Annotated[float, Rule(lambda v: 0<=v<1, 'at least 0 (0: none) and below 1')]=None, # Evaluate and keep an exponential moving average of the weights with this decay, e.g. 0.999 (0: none, to turn a preset's off)
-        light_epochs:Annotated[int, at_least(0)]=0, # Train the last N epochs without CutOut (crop and flip only; 0: CutOut throughout, the recipe; N at least `epochs`: no CutOut at all)
+        light_epochs:Annotated[int, at_least(0)]=0, # Train the last N epochs without CutOut (crop and flip only; 0: CutOut throughout, the recipe; N at least the epochs: no CutOut at all)
         seed:Annotated[int, between(0, 2**32-1)]=42, # Random seed for weights, shuffling and augmentation
         precision:Annotated[str, one_of(*PRECISIONS)]='auto', # auto, bf16, fp16 or fp32 (auto: bf16 where the hardware has it natively)
         channels_last:bool=True, # Channels-last memory format (off: NCHW)
@@ -95,7 +95,7 @@ class RunConfig:
 
 # %% ../nbs/03d_run.ipynb #f25faa5f
 PRESETS = dict(  # name: the `RunConfig` settings it gives; the runs that chose them are on the results page
-    fast=dict(epochs=6, bs=128, lr_max=3e-3, lr_final=0., pct_start=0.25, label_smoothing=0.1, light_epochs=6),  # light_epochs 6: no CutOut at all
+    fast=dict(epochs=6, bs=128, lr_max=3e-3, lr_final=0., pct_start=0.25, label_smoothing=0.1, light_epochs=6),  # light_epochs 6: no CutOut in its 6 epochs
     best=dict(opt='sgd', mom=0.9, wd=5e-4, temperature=8., lr_max=0.4, lr_min=0., lr_final=0., anneal='linear', label_smoothing=0.2),  # Myrtle.ai's ResNet-9 24-epoch SGD training, with their later label smoothing
 )
 
