@@ -122,6 +122,7 @@ def go(runs, bench, device, out, stop_after=None):
             name,_,args = spec.partition(':'); folder = TMP/'runs'/name.strip(); t0 = time.time()
             ok = _sh(['cifar10-train', *shlex.split(args), '--device', device, '--out', folder, '--overwrite', '--no-progress'], log, env)==0 \
                  and _sh(['cifar10-evaluate', folder, '--tta', '--device', device, '--no-progress'], log, env)==0
+            if ok and (out/'bench.json').exists(): shutil.copy(out/'bench.json', folder)   # the host's benchmark goes with the run (the results page shows it)
             (done if ok else failed).append(folder); print(f"gpu_kit: {folder.name} {'finished' if ok else 'FAILED'} in {time.time()-t0:.0f} s", file=log, flush=True)
             with tarfile.open(out/'runs.tar.gz.part', 'w:gz') as t:  # the finished runs so far, without their weights
                 for f in done: t.add(f, arcname=f.name, filter=lambda i: None if '/models' in i.name else i)
