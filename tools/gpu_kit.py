@@ -15,7 +15,7 @@ The first call installs the wheels and imports the project, so a wheel that does
 runs.tar.gz (each finished run's folder without its weights, replaced whole after every run, so a call stopped at its
 limit still returns the runs that finished). Unpack runs.tar.gz into a folder and list its runs in CIFAR10_RESULTS_RUNS
 (see the results page)."""
-import argparse, hashlib, importlib.metadata as md, io, os, re, shlex, shutil, subprocess, sys, tarfile, time
+import argparse, hashlib, importlib.metadata as md, io, os, shlex, shutil, subprocess, sys, tarfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,12 +43,11 @@ yarl zipp""".split())
 PLATFORM = ['--implementation', 'cp', '--only-binary=:all:', *[a for p in
             ('manylinux_2_34_x86_64', 'manylinux_2_31_x86_64', 'manylinux_2_28_x86_64', 'manylinux_2_27_x86_64', 'manylinux_2_24_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64', 'manylinux1_x86_64') for a in ('--platform', p)]]
 
-def _norm(name): return re.sub(r'[-_.]+', '-', name).lower()
-
 def imported_dists():
     "The distributions (name, version) whose modules importing this project's commands loads, in a fresh interpreter"
     code = "import sys, cifar10_fastai.cli, cifar10_fastai.bench, cifar10_fastai.interpret; print(' '.join({m.split('.')[0] for m in sys.modules}))"
     mods = subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True).stdout.split()
+    from packaging.utils import canonicalize_name as _norm   # PEP 503 names, as KINDS.md lists them
     owners = md.packages_distributions()
     return sorted({(_norm(d), md.version(d)) for m in mods for d in owners.get(m, []) if _norm(d)!='cifar10-fastai'})
 
